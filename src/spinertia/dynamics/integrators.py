@@ -1,0 +1,267 @@
+"""Compiled time integrators for y' = f(t, y).
+
+The integrators are physics-agnostic: they receive a compiled right-hand side
+``f(t, y, args, dydt)``, its opaque ``args`` tuple, and the start indices of the 3-blocks of ``y``
+that are unit vectors (``sphere``; used by the geometric scheme and the divergence check).
+
+* ``rk4``   classical fixed-step Runge-Kutta, order 4.
+* ``rkmk4`` Runge-Kutta-Munthe-Kaas, order 4, on SO(3)^k x R^n: unit vectors are advanced by
+  rotations exp(u) (Rodrigues), so |m| = 1 holds to round-off for any step size; the remaining
+  components are advanced by the same RK4 tableau (Iserles et al., Acta Numerica 9, 215 (2000)).
+* ``dp45``  Dormand-Prince 5(4) with local error control (rtol, atol) and step-size adaptation.
+
+Each ``advance_*`` function runs a chunk of steps and returns a status code:
+0 ok, 1 non-finite state, 2 a unit vector left the sphere (| |m| - 1 | > norm_tol), 3 step size
+underflow (adaptive), 4 too many steps (adaptive).
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+OK, NONFINITE, NORM, UNDERFLOW, MAXSTEPS = 0, 1, 2, 3, 4
+STATUS_TEXT = {
+    NONFINITE: "the state became non-finite (NaN or inf)",
+    NORM: "a unit vector left the sphere (| |m| - 1 | exceeded the tolerance)",
+    UNDERFLOW: "the adaptive step size underflowed",
+    MAXSTEPS: "the adaptive integrator exceeded its step budget",
+}
+
+
+@nb.njit(cache=True)
+def _check(y, sphere, norm_tol):
+    for i in range(y.shape[0]):
+        if not np.isfinite(y[i]):
+            return NONFINITE
+    for b in sphere:
+        n = np.sqrt(y[b] ** 2 + y[b + 1] ** 2 + y[b + 2] ** 2)
+        if abs(n - 1.0) > norm_tol:
+            return NORM
+    return OK
+
+
+# ------------------------------------------------------------------------------------------------
+# RK4
+# ------------------------------------------------------------------------------------------------
+@nb.njit(cache=True)
+def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
+    f(t, y, args, k1)
+    for i in range(y.shape[0]):
+        tmp[i] = y[i] + 0.5 * h * k1[i]
+    f(t + 0.5 * h, tmp, args, k2)
+    for i in range(y.shape[0]):
+        tmp[i] = y[i] + 0.5 * h * k2[i]
+    f(t + 0.5 * h, tmp, args, k3)
+    for i in range(y.shape[0]):
+        tmp[i] = y[i] + h * k3[i]
+    f(t + h, tmp, args, k4)
+    for i in range(y.shape[0]):
+        y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+
+
+@nb.njit(cache=True)
+def advance_rk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
+    """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps done)."""
+    n = y.shape[0]
+    k1, k2, k3, k4, tmp = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for s in range(n_steps):
+        rk4_step(f, args, t0 + s * h, y, h, k1, k2, k3, k4, tmp)
+        st = _check(y, sphere, norm_tol)
+        if st != OK:
+            return st, s + 1
+        if (s + 1) % save_every == 0:
+            out[(s + 1) // save_every - 1, :] = y
+    return OK, n_steps
+
+
+# ------------------------------------------------------------------------------------------------
+# RKMK4 (geometric)
+# ------------------------------------------------------------------------------------------------
+@nb.njit(cache=True, inline="always")
+def _rotate(m, u, out, o):
+    """out[o:o+3] <- exp([u x]) m (Rodrigues)."""
+    th2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2]
+    th = np.sqrt(th2)
+    if th < 1e-4:
+        a = 1.0 - th2 / 6.0 + th2 * th2 / 120.0  # sin(th)/th
+        b = 0.5 - th2 / 24.0 + th2 * th2 / 720.0  # (1-cos th)/th^2
+    else:
+        a = np.sin(th) / th
+        b = (1.0 - np.cos(th)) / th2
+    c0 = u[1] * m[2] - u[2] * m[1]
+    c1 = u[2] * m[0] - u[0] * m[2]
+    c2 = u[0] * m[1] - u[1] * m[0]
+    d0 = u[1] * c2 - u[2] * c1
+    d1 = u[2] * c0 - u[0] * c2
+    d2 = u[0] * c1 - u[1] * c0
+    out[o] = m[0] + a * c0 + b * d0
+    out[o + 1] = m[1] + a * c1 + b * d1
+    out[o + 2] = m[2] + a * c2 + b * d2
+
+
+@nb.njit(cache=True)
+def _lie_apply(y, u, is_sphere, sphere, out):
+    """out <- exp(u) . y : rotations on sphere blocks, translations elsewhere."""
+    for i in range(y.shape[0]):
+        if not is_sphere[i]:
+            out[i] = y[i] + u[i]
+    for b in sphere:
+        _rotate(y[b:b + 3], u[b:b + 3], out, b)
+
+
+@nb.njit(cache=True)
+def _generator(f, args, t, ys, u, is_sphere, sphere, k, dy):
+    """k <- dexp^{-1}_u (F(ys)): angular velocities on sphere blocks, dy/dt elsewhere."""
+    f(t, ys, args, dy)
+    for i in range(ys.shape[0]):
+        if not is_sphere[i]:
+            k[i] = dy[i]
+    for b in sphere:
+        m0, m1, m2 = ys[b], ys[b + 1], ys[b + 2]
+        mm = m0 * m0 + m1 * m1 + m2 * m2
+        # angular velocity of a norm-preserving flow: Omega = m x dm/dt / |m|^2
+        w0 = (m1 * dy[b + 2] - m2 * dy[b + 1]) / mm
+        w1 = (m2 * dy[b] - m0 * dy[b + 2]) / mm
+        w2 = (m0 * dy[b + 1] - m1 * dy[b]) / mm
+        u0, u1, u2 = u[b], u[b + 1], u[b + 2]
+        # dexpinv(u, w) = w - 1/2 [u, w] + 1/12 [u, [u, w]]  with [a, b] = a x b on so(3)
+        c0 = u1 * w2 - u2 * w1
+        c1 = u2 * w0 - u0 * w2
+        c2 = u0 * w1 - u1 * w0
+        d0 = u1 * c2 - u2 * c1
+        d1 = u2 * c0 - u0 * c2
+        d2 = u0 * c1 - u1 * c0
+        k[b] = w0 - 0.5 * c0 + d0 / 12.0
+        k[b + 1] = w1 - 0.5 * c1 + d1 / 12.0
+        k[b + 2] = w2 - 0.5 * c2 + d2 / 12.0
+
+
+@nb.njit(cache=True)
+def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
+    n = y.shape[0]
+    u[:] = 0.0
+    _generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
+    for i in range(n):
+        u[i] = 0.5 * h * k1[i]
+    _lie_apply(y, u, is_sphere, sphere, ys)
+    _generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k2, dy)
+    for i in range(n):
+        u[i] = 0.5 * h * k2[i]
+    _lie_apply(y, u, is_sphere, sphere, ys)
+    _generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k3, dy)
+    for i in range(n):
+        u[i] = h * k3[i]
+    _lie_apply(y, u, is_sphere, sphere, ys)
+    _generator(f, args, t + h, ys, u, is_sphere, sphere, k4, dy)
+    for i in range(n):
+        u[i] = h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+    _lie_apply(y, u, is_sphere, sphere, ys)
+    y[:] = ys
+
+
+@nb.njit(cache=True)
+def advance_rkmk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
+    n = y.shape[0]
+    is_sphere = np.zeros(n, dtype=np.bool_)
+    for b in sphere:
+        is_sphere[b:b + 3] = True
+    k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    u, ys, dy = np.empty(n), np.empty(n), np.empty(n)
+    for s in range(n_steps):
+        rkmk4_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy)
+        st = _check(y, sphere, norm_tol)
+        if st != OK:
+            return st, s + 1
+        if (s + 1) % save_every == 0:
+            out[(s + 1) // save_every - 1, :] = y
+    return OK, n_steps
+
+
+# ------------------------------------------------------------------------------------------------
+# Dormand-Prince 5(4)
+# ------------------------------------------------------------------------------------------------
+_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+_A = np.array([
+    [0, 0, 0, 0, 0, 0],
+    [1 / 5, 0, 0, 0, 0, 0],
+    [3 / 40, 9 / 40, 0, 0, 0, 0],
+    [44 / 45, -56 / 15, 32 / 9, 0, 0, 0],
+    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0, 0],
+    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0],
+    [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+])
+_B5 = np.array([35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0])
+_B4 = np.array([5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40])
+_E = _B5 - _B4
+
+
+@nb.njit(cache=True)
+def advance_dp45(f, args, sphere, t, y, t_out, out, h, rtol, atol, h_min, max_steps, norm_tol, counters):
+    """Integrate from t through the times t_out (increasing), storing y(t_out[k]) in out[k].
+
+    Returns (status, t, h, n_outputs_done); counters[0] += accepted, counters[1] += rejected steps.
+    """
+    n = y.shape[0]
+    K = np.empty((7, n))
+    ytmp = np.empty(n)
+    ynew = np.empty(n)
+    f(t, y, args, K[0])
+    steps = 0
+    for k in range(t_out.shape[0]):
+        t_target = t_out[k]
+        while t < t_target:
+            if steps >= max_steps:
+                return MAXSTEPS, t, h, k
+            hs = h
+            last = False
+            if t + hs >= t_target:
+                hs = t_target - t
+                last = True
+            for s in range(1, 7):
+                for i in range(n):
+                    acc = 0.0
+                    for j in range(s):
+                        acc += _A[s, j] * K[j, i]
+                    ytmp[i] = y[i] + hs * acc
+                f(t + _C[s] * hs, ytmp, args, K[s])
+            # ytmp now holds the 5th-order solution (FSAL: row 6 of A equals B5)
+            err = 0.0
+            for i in range(n):
+                ynew[i] = ytmp[i]
+                e = 0.0
+                for j in range(7):
+                    e += _E[j] * K[j, i]
+                sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+                err += (hs * e / sc) ** 2
+            err = np.sqrt(err / n)
+            steps += 1
+            if not np.isfinite(err):
+                err = 1e10
+            if err <= 1.0:
+                t = t_target if last else t + hs
+                y[:] = ynew
+                K[0, :] = K[6, :]
+                counters[0] += 1
+                st = _check(y, sphere, norm_tol)
+                if st != OK:
+                    return st, t, h, k
+                fac = 0.9 * err ** (-0.2) if err > 0 else 5.0
+                hn = hs * min(5.0, max(0.2, fac))
+                if not last or hn > h:
+                    h = hn
+            else:
+                counters[1] += 1
+                h = hs * max(0.2, 0.9 * err ** (-0.2))
+                if h < h_min:
+                    return UNDERFLOW, t, h, k
+        out[k, :] = y
+    return OK, t, h, t_out.shape[0]
+
+
+FIXED_STEP = {"rk4": advance_rk4, "rkmk4": advance_rkmk4}
+ADAPTIVE = {"dp45": advance_dp45}
+METHODS = ("rk4", "rkmk4", "dp45")
+#: order of accuracy of each method (verified in tests/test_integrators.py)
+ORDER = {"rk4": 4, "rkmk4": 4, "dp45": 5}
+#: stability limit |h lambda| on the imaginary axis (RK4 family: 2 sqrt 2)
+STABILITY_LIMIT = {"rk4": 2.83, "rkmk4": 2.83, "dp45": 3.3}
