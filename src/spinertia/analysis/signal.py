@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal as _sps
 
 from ..errors import InputError
 
@@ -54,18 +53,22 @@ def _step(dt):
     return dt
 
 
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or int(value) != value or value < 1:
+        raise InputError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def pencil_poles(y, n_modes, pencil=None):
     """Discrete-time poles mu_j of y_k = sum_j b_j mu_j^k (Hua-Sarkar matrix pencil, SVD-truncated).
 
-    ``pencil`` is the pencil parameter L (n_modes <= L <= N - n_modes); default
+    ``pencil`` is the pencil parameter L (n_modes <= L <= N - n_modes - 1); default
     min(N // 3, MAX_DEFAULT_PENCIL) (clipped into the allowed range).  Real ``y`` gives a real
     pencil, so its poles are real or exact complex-conjugate pairs.
     """
     y = _series(y)
     n = len(y)
-    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 1:
-        raise InputError(f"n_modes must be a positive integer, got {n_modes!r}")
-    n_modes = int(n_modes)
+    n_modes = _positive_int("n_modes", n_modes)
     if n < 2 * n_modes + 1:
         raise InputError(
             f"n_modes = {n_modes} is too large for {n} samples: the matrix pencil needs at least "
@@ -74,7 +77,7 @@ def pencil_poles(y, n_modes, pencil=None):
     if pencil is None:
         pencil = min(max(n // 3, n_modes), MAX_DEFAULT_PENCIL, n - n_modes - 1)
         pencil = max(pencil, n_modes)
-    elif isinstance(pencil, bool) or int(pencil) != pencil or not (n_modes <= pencil <= n - n_modes - 1):
+    elif _positive_int("pencil", pencil) < n_modes or pencil > n - n_modes - 1:
         raise InputError(
             f"pencil parameter must be an integer in [n_modes, N - n_modes - 1] = [{n_modes}, {n - n_modes - 1}], "
             f"got {pencil!r}"
@@ -85,7 +88,7 @@ def pencil_poles(y, n_modes, pencil=None):
     _, s, vh = np.linalg.svd(y[idx], full_matrices=False)
     if s[0] == 0:
         raise InputError("the series is identically zero; there are no modes to fit")
-    v = vh[:n_modes].conj().T  # (L+1, M) dominant right singular vectors
+    v = vh[:n_modes].T  # (L+1, M): rows of vh span the row space of the Hankel matrix
     a = np.linalg.lstsq(v[:-1], v[1:], rcond=None)[0]
     return np.linalg.eigvals(a)
 
@@ -146,12 +149,13 @@ def fft_spectrum(y, dt, window="hann", pad=4):
     """
     y = _series(y, min_len=4)
     dt = _step(dt)
-    if isinstance(pad, bool) or int(pad) != pad or pad < 1:
-        raise InputError(f"pad must be an integer >= 1 (zero-padding factor), got {pad!r}")
+    pad = _positive_int("pad (zero-padding factor)", pad)
+    from scipy.signal import get_window  # local: scipy.signal is slow to import
+
     n = len(y)
-    nfft = int(pad) * n
+    nfft = pad * n
     try:
-        w = np.ones(n) if window is None else _sps.get_window(window, n)
+        w = np.ones(n) if window is None else get_window(window, n)
     except (ValueError, TypeError) as exc:
         raise InputError(f"unknown window {window!r}: {exc}; use e.g. 'hann', 'blackman' or None") from None
     yw = y * w
@@ -194,10 +198,12 @@ def envelope(y):
     For a complex (already analytic) signal returns |y|.  Edge samples are distorted by the
     FFT-based transform: trim ~ one period at each end before fitting.
     """
+    from scipy.signal import hilbert
+
     y = _series(y, min_len=4)
     if np.iscomplexobj(y):
         return np.abs(y)
-    return np.abs(_sps.hilbert(y))
+    return np.abs(hilbert(y))
 
 
 def fit_exponential_decay(t, env):

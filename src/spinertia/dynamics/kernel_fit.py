@@ -108,13 +108,13 @@ def fit_kernel(t, chi, n_terms, real_only=False, pencil=None):
     ``real_only=True`` fits ``n_terms`` real decaying exponentials only.  ``t[0]`` may be nonzero
     (the coefficients are referred to t = 0).  ``pencil`` is passed to the matrix pencil.
 
-    Returns a :class:`KernelFit`; raises InputError if no decaying fit exists (use fewer terms or
-    longer data).  Used to build the auxiliary-variable form of seed 000 Eq. 10 for a tabulated kernel.
+    Returns a :class:`KernelFit`; raises InputError if no decaying fit exists, or if non-decaying
+    exponents fit the data markedly better (use fewer terms or longer data).  Used to build the auxiliary-variable form of seed 000 Eq. 10 for a tabulated kernel.
     """
     from ..analysis.signal import pencil_poles  # local import: keeps dynamics importable on its own
 
     t, chi, dt = _check_grid(t, chi)
-    if isinstance(n_terms, bool) or int(n_terms) != n_terms or n_terms < 1:
+    if isinstance(n_terms, bool) or not isinstance(n_terms, (int, np.integer)) or n_terms < 1:
         raise InputError(f"n_terms must be a positive integer, got {n_terms!r}")
     n_terms = int(n_terms)
     need = 2 * (n_terms if real_only else 2 * n_terms) + 1
@@ -127,7 +127,7 @@ def fit_kernel(t, chi, n_terms, real_only=False, pencil=None):
     if norm == 0:
         raise InputError("chi is identically zero; there is nothing to fit")
 
-    best, growing = None, None
+    decaying, growing = None, None  # best (rms, z, c) over the M whose poles group into n_terms terms
     for m in [n_terms] if real_only else range(n_terms, 2 * n_terms + 1):
         mu = pencil_poles(chi, m, pencil)
         if real_only and np.any(mu.imag != 0):
@@ -137,21 +137,29 @@ def fit_kernel(t, chi, n_terms, real_only=False, pencil=None):
         z = _terms_from_poles(mu, dt)
         if z is None or len(z) != n_terms:
             continue
-        if np.any(z.real >= 0):
-            growing = z
-            continue
         c = _coefficients(t, chi, z)
-        kernel = ExponentialSumKernel(c, z)
-        rms = math.sqrt(float(np.mean((kernel(t) - chi) ** 2)))
-        if best is None or rms < best.rms_residual:
-            best = KernelFit(kernel, rms, rms / norm)
-    if best is None:
-        if growing is not None:
-            raise InputError(
-                f"the {n_terms}-term fit has non-decaying exponents {growing[growing.real >= 0]} "
-                "(Re z >= 0): a kernel must fade; use fewer terms or a longer data window that shows the decay"
-            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            model = np.real(np.exp(np.multiply.outer(t, z)) @ c)
+        rms = math.sqrt(float(np.mean((model - chi) ** 2)))
+        if not math.isfinite(rms):
+            continue
+        if np.all(z.real < 0):
+            if decaying is None or rms < decaying[0]:
+                decaying = (rms, z, c)
+        elif growing is None or rms < growing[0]:
+            growing = (rms, z, c)
+    # a non-decaying fit that is markedly better means the data do not show a fading kernel
+    if growing is not None and (
+        decaying is None or (growing[0] < 0.1 * decaying[0] and decaying[0] > 1e-6 * norm)
+    ):
+        z = growing[1]
+        raise InputError(
+            f"the best {n_terms}-term fit has non-decaying exponents {z[z.real >= 0]} (Re z >= 0): a kernel "
+            "must fade; use fewer terms or a longer data window that shows the decay"
+        )
+    if decaying is None:
         raise InputError(
             f"could not group the fitted exponentials into {n_terms} kernel terms; try a different n_terms"
         )
-    return best
+    rms, z, c = decaying
+    return KernelFit(ExponentialSumKernel(c, z), rms, rms / norm)

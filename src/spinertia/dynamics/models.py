@@ -201,6 +201,8 @@ class InertialLLG(TorqueModel):
 
     name = "illg"
     state_size = 6
+    #: 3-blocks that are tangent vectors of the sphere block 0 (used by linear-mode analysis)
+    tangent_blocks = (3,)
 
     def __init__(self, hamiltonian, alpha=0.0, eta=0.0, convention="seed002"):
         super().__init__(hamiltonian)
