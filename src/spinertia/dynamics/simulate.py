@@ -132,7 +132,8 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
         y = ck["y_now"].copy()
         h = float(ck["h"])
         done = k - 1
-    sphere = np.asarray(model.sphere_blocks, dtype=np.int64)
+    # unit-vector blocks: rotated by rkmk4 and checked for |m| = 1 (not for models whose length changes)
+    sphere = np.asarray(model.sphere_blocks if model.norm_preserving else [], dtype=np.int64)
     stats = {"method": method, "dt": dt, "steps": 0, "rejected": 0, "wall_s": 0.0}
     wall0 = _time.perf_counter()
     last_ck = wall0

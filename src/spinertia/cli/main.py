@@ -1,0 +1,314 @@
+"""Command line interface: ``spinertia run | modes | reproduce``.
+
+Exit codes: 0 success, 1 unavailable feature or unexpected failure, 2 bad input (message, no
+traceback), 3 the simulation diverged (partial result written), 130 interrupted (partial result
+written; continue with ``--resume``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError, SimulationDiverged
+from ..units import GAMMA_ELECTRON, parse_quantity
+
+EXIT_OK, EXIT_FAILURE, EXIT_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+MODES_CONVENTION = "exp(-i omega t); Re omega > 0; Im omega < 0 is decay"
+
+
+def _err(msg):
+    print(f"spinertia: {msg}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------------
+# argument types (numbers or quantity strings)
+# ------------------------------------------------------------------------------------------------
+def _qty(dimension):
+    def convert(text):
+        try:
+            value = parse_quantity(float(text) if _is_number(text) else text, dimension)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not finite")
+        return value
+
+    convert.__name__ = dimension
+    return convert
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _finite_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not finite")
+    return value
+
+
+# ------------------------------------------------------------------------------------------------
+# parser
+# ------------------------------------------------------------------------------------------------
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="spinertia",
+        description="Inertial and non-Markovian magnetization dynamics (LLG, inertial LLG, memory-kernel LLG).",
+        epilog="Exit codes: 0 ok, 1 failure, 2 bad input, 3 diverged, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"spinertia {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "run", help="run a TOML scenario and write result.nc + summary.json",
+        description="Run a scenario file (schema: docs/scenario.md). Writes DIR/result.nc (netCDF, SI units), "
+                    "DIR/summary.json, DIR/scenario.toml and DIR/checkpoint.npz. Ctrl-C or a divergence writes "
+                    "the partial result; continue an interrupted run with --resume.")
+    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see examples/ and docs/scenario.md)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.npz")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "modes", help="linear precession and nutation modes of a macrospin in a field",
+        description="Complex mode frequencies of a macrospin in a static field, convention "
+                    f"{MODES_CONVENTION}. Quantities accept numbers (SI) or strings with units, "
+                    "e.g. --eta '1 ps', --Omega0 '5 THz' (cyclic, converted to rad/s).")
+    p.add_argument("--model", required=True, choices=("llg", "illg", "kernel"), help="equation of motion")
+    p.add_argument("--field", required=True, type=_qty("field"), metavar="TESLA", help="static field (tesla)")
+    p.add_argument("--alpha", required=True, type=_finite_float, metavar="A", help="Gilbert damping")
+    p.add_argument("--eta", type=_qty("time"), metavar="S", help="inertial time in seconds (illg)")
+    p.add_argument("--gamma", type=_finite_float, default=GAMMA_ELECTRON, metavar="G",
+                   help=f"|gamma| in rad/(s T) (default {GAMMA_ELECTRON:g}, electron)")
+    p.add_argument("--Omega0", type=_qty("angular_frequency"), metavar="W", help="phonon frequency, rad/s (kernel)")
+    p.add_argument("--Z", type=_finite_float, metavar="Z", help="quasiparticle residue, 0 < Z <= 1 (kernel)")
+    p.add_argument("--Gamma", type=_qty("angular_frequency"), metavar="G",
+                   help="phonon broadening, rad/s; lifetime 1/(Z Gamma) (kernel)")
+    p.add_argument("--V0-sq", dest="V0_sq", type=_finite_float, metavar="V",
+                   help="magnon-phonon coupling |V0|^2 in (rad/s)^2 (kernel)")
+    p.add_argument("--kernel-sign", choices=("passive", "as_printed"), default="passive",
+                   help="sign of the memory field (kernel; default passive, see docs/theory.md)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_modes)
+
+    p = sub.add_parser(
+        "reproduce", help="reproduce the figures and numbers of the seed papers",
+        description="Run the reproduction of the seed papers and write the results to DIR.")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+    p.add_argument("--seed", action="append", metavar="ID",
+                   help="seed paper to reproduce (repeatable; default 000)")
+    p.set_defaults(func=cmd_reproduce)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``spinertia`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    try:
+        return args.func(args)
+    except InputError as err:
+        _err(f"error: {err}")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_INTERRUPTED
+
+
+# ------------------------------------------------------------------------------------------------
+# run
+# ------------------------------------------------------------------------------------------------
+def cmd_run(args):
+    from ..io.results import summary_from_dataset, trajectory_to_dataset, write_result, write_summary
+    from ..io.scenario import load_scenario
+
+    scenario_path = Path(args.scenario)
+    try:
+        scenario = load_scenario(scenario_path)
+    except InputError as err:
+        _err(f"error in scenario {scenario_path}: {err}")
+        return EXIT_INPUT
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {str(out)!r} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint = out / "checkpoint.npz"
+    if args.resume and not checkpoint.exists():
+        raise InputError(f"cannot resume: no checkpoint at {checkpoint}; run without --resume to start afresh")
+    copy = out / "scenario.toml"
+    if not (copy.exists() and copy.resolve() == scenario_path.resolve()):
+        shutil.copyfile(scenario_path, copy)
+
+    code, message = EXIT_OK, None
+    try:
+        traj = scenario.simulate(progress=not args.no_progress, checkpoint=str(checkpoint), resume=args.resume)
+    except SimulationDiverged as err:
+        traj = err.partial
+        code = EXIT_DIVERGED
+        t_si = scenario.units.time_to_si(err.time) if err.time is not None else float("nan")
+        message = f"simulation diverged at t = {t_si:.6g} s: {err}"
+    if code == EXIT_OK and not traj.complete:
+        code = EXIT_INTERRUPTED
+        message = (f"interrupted at t = {scenario.units.time_to_si(traj.t[-1]):.6g} s "
+                   f"({len(traj.t)} samples saved); continue with: spinertia run {args.scenario} "
+                   f"--out {args.out} --resume")
+
+    attrs = {"scenario": scenario.raw, "scenario_path": str(scenario_path)}
+    if scenario.name:
+        attrs["scenario_name"] = scenario.name
+    ds = trajectory_to_dataset(traj, scenario.units, attrs=attrs)
+    write_result(ds, out / "result.nc")
+    summary = summary_from_dataset(ds)
+    summary["scenario"] = str(scenario_path)
+    summary["resumed"] = bool(args.resume)
+    write_summary(summary, out / "summary.json")
+    if message is not None:
+        _err(f"{message} (partial result in {out / 'result.nc'})")
+        return code
+    print(f"wrote {out / 'result.nc'} and {out / 'summary.json'} ({summary['n_samples']} samples, "
+          f"t_end = {summary['t_final_s']:.6g} s)")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------
+# modes
+# ------------------------------------------------------------------------------------------------
+def _complex_pair(value):
+    if value is None:
+        return None
+    c = complex(value)
+    return [c.real, c.imag]
+
+
+def _jsonable(value):
+    import numpy as np
+
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (complex, np.complexfloating)):
+        return _complex_pair(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def _describe_mode(name, omega):
+    c = complex(omega)
+    f = c.real / (2 * math.pi)
+    rate = -c.imag
+    q = f"{c.real / (2 * rate):.4g}" if rate > 0 else "inf"
+    return (f"{name:<11} omega = {c.real:.6g} {'-' if c.imag < 0 else '+'} {abs(c.imag):.6g}i rad/s   "
+            f"(f = {f / 1e9:.6g} GHz, decay rate {rate:.6g} 1/s, Q = {q})")
+
+
+def cmd_modes(args):
+    try:
+        from ..analysis.modes import macrospin_modes
+    except ModuleNotFoundError as err:
+        if err.name and err.name.startswith("spinertia.analysis"):
+            _err("error: 'spinertia modes' needs spinertia.analysis.modes, which this installation lacks")
+            return EXIT_FAILURE
+        raise
+    missing = []
+    if args.model == "illg" and args.eta is None:
+        missing.append("--eta")
+    if args.model == "kernel":
+        missing += [flag for flag, val in (("--Omega0", args.Omega0), ("--Z", args.Z), ("--Gamma", args.Gamma),
+                                           ("--V0-sq", args.V0_sq)) if val is None]
+    if missing:
+        raise InputError(f"model {args.model!r} needs {', '.join(missing)}")
+    unused = []
+    if args.model != "illg" and args.eta is not None:
+        unused.append("--eta")
+    if args.model != "kernel":
+        unused += [flag for flag, val in (("--Omega0", args.Omega0), ("--Z", args.Z), ("--Gamma", args.Gamma),
+                                          ("--V0-sq", args.V0_sq)) if val is not None]
+    if unused:
+        raise InputError(f"{', '.join(unused)} do(es) not apply to model {args.model!r}")
+    kwargs = {"alpha": args.alpha, "gamma": args.gamma}
+    if args.model == "illg":
+        kwargs["eta"] = args.eta
+    if args.model == "kernel":
+        kwargs.update(Omega0=args.Omega0, Z=args.Z, Gamma=args.Gamma, V0_sq=args.V0_sq,
+                      kernel_sign=args.kernel_sign)
+    result = macrospin_modes(args.model, args.field, **kwargs)
+    precession = result.get("precession")
+    nutation = result.get("nutation")
+    if args.json:
+        doc = {"model": args.model, "field_T": args.field,
+               "precession": _complex_pair(precession), "nutation": _complex_pair(nutation),
+               "convention": str(result.get("convention", MODES_CONVENTION)),
+               "units": str(result.get("units", "rad/s"))}
+        for key, value in result.items():
+            if key not in doc:
+                doc[key] = _jsonable(value)
+        print(json.dumps(doc, indent=2, allow_nan=False))
+        return EXIT_OK
+    print(f"# {args.model} macrospin in B = {args.field:g} T; convention {MODES_CONVENTION}")
+    if precession is not None:
+        print(_describe_mode("precession", precession))
+    if nutation is not None:
+        print(_describe_mode("nutation", nutation))
+    elif args.model == "llg":
+        print("nutation    none (no inertia in the LLG equation)")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------
+# reproduce
+# ------------------------------------------------------------------------------------------------
+def cmd_reproduce(args):
+    try:
+        from ..reproduce import run_reproduce
+    except ImportError as err:
+        if "run_reproduce" in str(err) or (getattr(err, "name", "") or "").startswith("spinertia.reproduce"):
+            _err("error: 'spinertia reproduce' needs spinertia.reproduce.run_reproduce, which this "
+                 "installation lacks")
+            return EXIT_FAILURE
+        raise
+    seeds = args.seed or ["000"]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_reproduce(out, quick=args.quick, seeds=seeds)
+    if isinstance(result, bool):
+        code = EXIT_OK if result else EXIT_FAILURE
+    elif isinstance(result, int):
+        code = result
+    else:
+        code = EXIT_OK
+    if code == EXIT_OK:
+        print(f"reproduce: seeds {', '.join(seeds)} written to {out}")
+    else:
+        _err(f"reproduce: finished with failures (exit {code}); see {out}")
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Result files: a trajectory as an xarray Dataset in SI units, stored as netCDF (h5netcdf).
+
+Layout of a result (``trajectory_to_dataset``):
+
+* coordinate ``time`` in seconds; dimension ``component`` = x, y, z;
+* every observable of the model (``model.observables``) converted from reduced to SI units, with a
+  ``units`` and a ``long_name`` attribute. Energies are *per magnetic moment, as an angular
+  frequency* (``E * gamma / mu``, rad/s; see :mod:`spinertia.units`), powers in rad/s^2;
+* ``B_eff`` = h_eff / gamma in tesla;
+* for memory-kernel models the auxiliary variables ``aux`` (dims time, kernel_term, part = re/im,
+  component) in rad/s;
+* ``state``: the raw integrator state in reduced units (exact round trip; see ``time_unit_s``);
+* attributes: model description (JSON), ``complete`` (1/0), ``status``, integrator statistics
+  (JSON and a few flat entries), ``spinertia_version``, ``time_unit_s``, ``gamma_rad_per_s_T``,
+  conventions and any extra attributes given (the CLI adds the scenario).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import itertools
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .. import __version__
+from ..errors import InputError
+
+__all__ = ["trajectory_to_dataset", "write_result", "read_result", "summary_from_dataset", "write_summary",
+           "OBSERVABLE_UNITS"]
+
+_ENERGY = "rad/s (energy per moment times gamma/mu)"
+_POWER = "rad/s^2 (power per moment times gamma/mu)"
+
+#: name -> (scaling kind, units attribute, long name). kind: 1 (none), f (1/time), f2 (1/time^2).
+OBSERVABLE_UNITS = {
+    "m": ("1", "1", "magnetization direction m = M/Ms"),
+    "dmdt": ("f", "1/s", "time derivative dm/dt"),
+    "h_eff": ("f", "rad/s", "effective field gamma*B_eff = -dE/dm (without memory field)"),
+    "energy": ("f", _ENERGY, "magnetic energy E(m, t)"),
+    "dEdt": ("f2", "rad/s^2", "energy rate dE/dt = -h_eff . dm/dt"),
+    "angular_velocity": ("f", "rad/s", "angular velocity m x dm/dt"),
+    "kinetic_energy": ("f", _ENERGY, "inertial (kinetic) energy 1/2 dm/dt . eta dm/dt"),
+    "total_energy": ("f", _ENERGY, "conserved-without-damping total energy of the model"),
+    "dissipation": ("f2", _POWER, "dissipated power (decrease rate of total_energy)"),
+    "memory_field": ("f", "rad/s", "memory field s * int chi(t - t') m(t') dt'"),
+    "aux": ("f", "rad/s", "kernel auxiliary variables w_j (memory field = s sum_j Re w_j)"),
+    "phonon_energy": ("f", _ENERGY, "energy of the phonon (kernel oscillator) coordinates"),
+    "m_norm": ("1", "1", "length |m|"),
+}
+
+_counter = itertools.count()
+
+CONVENTIONS = (
+    "m = M/Ms; dm/dt = -gamma m x B_eff + ... with gamma = |gamma| > 0; fields as angular frequencies "
+    "h = gamma B (rad/s); energies per moment as angular frequencies E*gamma/mu (rad/s); complex "
+    "frequencies exp(-i omega t), Im omega < 0 = decay"
+)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, (complex, np.complexfloating)):
+        return [float(np.real(obj)), float(np.imag(obj))]
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    return str(obj)
+
+
+def to_json(obj, **kwargs):
+    """JSON text for attributes and summaries (numpy types, complex as [re, im], others as str)."""
+    return json.dumps(obj, default=_json_default, **kwargs)
+
+
+def _scale(kind, t_unit):
+    return {"1": 1.0, "f": 1.0 / t_unit, "f2": 1.0 / t_unit**2, "t": t_unit}[kind]
+
+
+def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
+    """Convert a :class:`~spinertia.dynamics.simulate.Trajectory` (reduced units) to an SI Dataset.
+
+    ``units`` defaults to the model Hamiltonian's :class:`~spinertia.units.ReducedUnits`; ``attrs``
+    are extra global attributes (non-string values are stored as JSON text).
+    """
+    model = traj.model
+    if units is None:
+        units = model.hamiltonian.units
+    t_unit = float(units.t_unit)
+    t = np.asarray(traj.t, dtype=float)
+    Y = np.asarray(traj.Y, dtype=float)
+    if Y.ndim != 2 or len(Y) != len(t):
+        raise InputError(f"trajectory arrays do not match: t has shape {t.shape}, Y has shape {Y.shape}")
+    with np.errstate(all="ignore"):
+        obs = model.observables(t, Y) if len(t) else {}
+    coords = {"time": ("time", t * t_unit, {"units": "s", "long_name": "time", "standard_name": "time"}),
+              "component": ("component", np.array(["x", "y", "z"]))}
+    data_vars = {}
+    n = len(t)
+    for name, value in obs.items():
+        value = np.asarray(value)
+        kind, unit, long_name = OBSERVABLE_UNITS.get(name, (None, "reduced (unknown dimension)", name))
+        scale = 1.0 if kind is None else _scale(kind, t_unit)
+        value = value * scale
+        if name == "aux":
+            n_terms = value.shape[1] // 6
+            value = value.reshape(n, n_terms, 2, 3)
+            dims = ("time", "kernel_term", "part", "component")
+            coords["kernel_term"] = ("kernel_term", np.arange(n_terms))
+            coords["part"] = ("part", np.array(["re", "im"]))
+        elif value.ndim == 2 and value.shape[1] == 3:
+            dims = ("time", "component")
+        elif value.ndim == 1:
+            dims = ("time",)
+        else:
+            dims = ("time",) + tuple(f"{name}_dim{i}" for i in range(1, value.ndim))
+        data_vars[name] = (dims, value, {"units": unit, "long_name": long_name})
+    gamma = float(getattr(model.hamiltonian, "gamma", float("nan")))
+    if "h_eff" in obs and math.isfinite(gamma) and gamma > 0:
+        data_vars["B_eff"] = (("time", "component"), np.asarray(obs["h_eff"]) / t_unit / gamma,
+                              {"units": "T", "long_name": "effective field h_eff / gamma (without memory field)"})
+    data_vars["state"] = (("time", "state_index"), Y,
+                          {"units": f"reduced (time unit {t_unit:g} s)",
+                           "long_name": f"raw integrator state of the {model.name} model"})
+    stats = dict(traj.stats or {})
+    if "dt" in stats:
+        stats["dt_s"] = float(stats["dt"]) * t_unit
+    try:
+        description = model.describe()
+    except Exception as err:  # describe must never prevent saving a result
+        description = {"model": getattr(model, "name", "?"), "describe_error": repr(err)}
+    ds_attrs = {
+        "title": "spinertia macrospin trajectory",
+        "spinertia_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": str(getattr(model, "name", "?")),
+        "model_description": to_json(description, sort_keys=True),
+        "complete": int(bool(traj.complete)),
+        "status": str(traj.status),
+        "integrator": str(stats.get("method", "")),
+        "integrator_stats": to_json(stats, sort_keys=True),
+        "steps": int(stats.get("steps", 0)),
+        "wall_time_s": float(stats.get("wall_s", float("nan"))),
+        "time_unit_s": t_unit,
+        "gamma_rad_per_s_T": gamma,
+        "conventions": CONVENTIONS,
+    }
+    for key, value in (attrs or {}).items():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            ds_attrs[key] = value
+        else:
+            ds_attrs[key] = to_json(value, sort_keys=True)
+    return xr.Dataset(data_vars=data_vars, coords=coords, attrs=ds_attrs)
+
+
+def write_result(ds: xr.Dataset, path) -> Path:
+    """Write ``ds`` to ``path`` (netCDF4/HDF5 via h5netcdf) atomically: temp file + os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(path)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _temp_name(path: Path) -> Path:
+    """A temporary file beside ``path`` (same file system, so os.replace is atomic)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
+
+
+def read_result(path) -> xr.Dataset:
+    """Load a result file fully into memory (the file is closed on return)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"result file {str(path)!r} does not exist")
+    return xr.load_dataset(path, engine="h5netcdf")
+
+
+def _finite_or_none(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def summary_from_dataset(ds: xr.Dataset) -> dict:
+    """Key numbers of a result: final m, |m| range, final energy, total-energy drift, run status.
+
+    ``total_energy_drift_relative`` = (E_tot(end) - E_tot(0)) / |E_tot(0)| (scaled by max |E_tot| when
+    E_tot(0) = 0) and ``total_energy_max_deviation_relative`` = max |E_tot - E_tot(0)| / same scale;
+    present when the model reports a total energy.  For damped runs the drift is the dissipated
+    fraction, not an error.  Non-finite numbers are written as null.
+    """
+    n = int(ds.sizes.get("time", 0))
+    attrs = ds.attrs
+    out = {
+        "model": attrs.get("model"),
+        "complete": bool(int(attrs.get("complete", 0))),
+        "status": attrs.get("status"),
+        "n_samples": n,
+        "t_final_s": _finite_or_none(ds["time"].values[-1]) if n else None,
+        "integrator": attrs.get("integrator"),
+        "steps": int(attrs.get("steps", 0)),
+        "wall_time_s": _finite_or_none(attrs.get("wall_time_s", float("nan"))),
+    }
+    if n and "m" in ds:
+        m = np.asarray(ds["m"].values, dtype=float)
+        norm = np.linalg.norm(m, axis=1)
+        out["final_m"] = [_finite_or_none(v) for v in m[-1]]
+        out["final_m_norm"] = _finite_or_none(norm[-1])
+        out["m_norm_min"] = _finite_or_none(np.nanmin(norm)) if np.any(np.isfinite(norm)) else None
+        out["m_norm_max"] = _finite_or_none(np.nanmax(norm)) if np.any(np.isfinite(norm)) else None
+    if n and "energy" in ds:
+        out["final_energy_rad_per_s"] = _finite_or_none(ds["energy"].values[-1])
+    if n and "total_energy" in ds:
+        e = np.asarray(ds["total_energy"].values, dtype=float)
+        scale = abs(e[0])
+        if not scale > 0:
+            scale = float(np.nanmax(np.abs(e))) if np.any(np.isfinite(e)) else float("nan")
+        if not scale > 0:
+            scale = 1.0
+        with np.errstate(all="ignore"):
+            out["final_total_energy_rad_per_s"] = _finite_or_none(e[-1])
+            out["total_energy_drift_relative"] = _finite_or_none((e[-1] - e[0]) / scale)
+            dev = np.abs(e - e[0])
+            out["total_energy_max_deviation_relative"] = (
+                _finite_or_none(np.nanmax(dev) / scale) if np.any(np.isfinite(dev)) else None)
+    out["units"] = {"t_final_s": "s", "wall_time_s": "s (wall clock)",
+                    "final_energy_rad_per_s": _ENERGY, "final_total_energy_rad_per_s": _ENERGY}
+    return out
+
+
+def write_summary(summary: dict, path) -> Path:
+    """Write a summary dict as JSON (atomically)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = to_json(_sanitize(summary), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    tmp = _temp_name(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _sanitize(obj):
+    """Replace non-finite floats by None so that the JSON is strict."""
+    if isinstance(obj, dict):
+        return {str(k): _sanitize(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_sanitize(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _sanitize(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
