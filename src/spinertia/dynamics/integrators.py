@@ -10,6 +10,9 @@ that are unit vectors (``sphere``; used by the geometric scheme and the divergen
   components are advanced by the same RK4 tableau (Iserles et al., Acta Numerica 9, 215 (2000)).
 * ``dp45``  Dormand-Prince 5(4) with local error control (rtol, atol) and step-size adaptation.
 
+Functions that take the right-hand side ``f`` as an argument are compiled per process (numba cannot
+cache dispatcher-typed arguments reliably); leaf functions are cached on disk.
+
 Each ``advance_*`` function runs a chunk of steps and returns a status code:
 0 ok, 1 non-finite state, 2 a unit vector left the sphere (| |m| - 1 | > norm_tol), 3 step size
 underflow (adaptive), 4 too many steps (adaptive).
@@ -43,7 +46,7 @@ def _check(y, sphere, norm_tol):
 # ------------------------------------------------------------------------------------------------
 # RK4
 # ------------------------------------------------------------------------------------------------
-@nb.njit(cache=True)
+@nb.njit
 def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
     f(t, y, args, k1)
     for i in range(y.shape[0]):
@@ -59,7 +62,7 @@ def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
         y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
 
 
-@nb.njit(cache=True)
+@nb.njit
 def advance_rk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
     """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps done)."""
     n = y.shape[0]
@@ -109,7 +112,7 @@ def _lie_apply(y, u, is_sphere, sphere, out):
         _rotate(y[b:b + 3], u[b:b + 3], out, b)
 
 
-@nb.njit(cache=True)
+@nb.njit
 def _generator(f, args, t, ys, u, is_sphere, sphere, k, dy):
     """k <- dexp^{-1}_u (F(ys)): angular velocities on sphere blocks, dy/dt elsewhere."""
     f(t, ys, args, dy)
@@ -136,7 +139,7 @@ def _generator(f, args, t, ys, u, is_sphere, sphere, k, dy):
         k[b + 2] = w2 - 0.5 * c2 + d2 / 12.0
 
 
-@nb.njit(cache=True)
+@nb.njit
 def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
     n = y.shape[0]
     u[:] = 0.0
@@ -159,7 +162,7 @@ def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
     y[:] = ys
 
 
-@nb.njit(cache=True)
+@nb.njit
 def advance_rkmk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
     n = y.shape[0]
     is_sphere = np.zeros(n, dtype=np.bool_)
@@ -195,7 +198,7 @@ _B4 = np.array([5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 /
 _E = _B5 - _B4
 
 
-@nb.njit(cache=True)
+@nb.njit
 def advance_dp45(f, args, sphere, t, y, t_out, out, h, rtol, atol, h_min, max_steps, norm_tol, counters):
     """Integrate from t through the times t_out (increasing), storing y(t_out[k]) in out[k].
 
