@@ -154,9 +154,6 @@ def cmd_run(args):
     checkpoint = out / "checkpoint.npz"
     if args.resume and not checkpoint.exists():
         raise InputError(f"cannot resume: no checkpoint at {checkpoint}; run without --resume to start afresh")
-    copy = out / "scenario.toml"
-    if not (copy.exists() and copy.resolve() == scenario_path.resolve()):
-        shutil.copyfile(scenario_path, copy)
 
     code, message = EXIT_OK, None
     try:
@@ -172,6 +169,9 @@ def cmd_run(args):
                    f"({len(traj.t)} samples saved); continue with: spinertia run {args.scenario} "
                    f"--out {args.out} --resume")
 
+    copy = out / "scenario.toml"  # copied once the run (or the resume check) has started
+    if not (copy.exists() and copy.resolve() == scenario_path.resolve()):
+        shutil.copyfile(scenario_path, copy)
     attrs = {"scenario": scenario.raw, "scenario_path": str(scenario_path)}
     if scenario.name:
         attrs["scenario_name"] = scenario.name

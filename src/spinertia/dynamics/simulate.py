@@ -129,7 +129,7 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
             raise InputError("cannot resume: the checkpoint was written for a different model or settings")
         k = len(ck["t"])
         Y[:k] = ck["Y"]
-        y = ck["y_now"].copy()
+        y = Y[k - 1].copy()
         h = float(ck["h"])
         done = k - 1
     # unit-vector blocks: rotated by rkmk4 and checked for |m| = 1 (not for models whose length changes)
@@ -180,7 +180,7 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
             if bar is not None:
                 bar.update(k)
             if checkpoint is not None and _time.perf_counter() - last_ck > checkpoint_interval:
-                _save_checkpoint(checkpoint, sig, t_grid[done], y, t_grid[:done + 1], Y[:done + 1], h)
+                _save_checkpoint(checkpoint, sig, t_grid[done], Y[done], t_grid[:done + 1], Y[:done + 1], h)
                 last_ck = _time.perf_counter()
     except KeyboardInterrupt:
         status = "interrupted"
@@ -189,7 +189,7 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
             bar.close()
     stats["wall_s"] = _time.perf_counter() - wall0
     if checkpoint is not None:
-        _save_checkpoint(checkpoint, sig, t_grid[done], y, t_grid[:done + 1], Y[:done + 1], h)
+        _save_checkpoint(checkpoint, sig, t_grid[done], Y[done], t_grid[:done + 1], Y[:done + 1], h)
     return Trajectory(model, t_grid[:done + 1].copy(), Y[:done + 1].copy(), complete=(done == n_out),
                       status=status, stats=stats)
 

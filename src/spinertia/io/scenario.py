@@ -184,8 +184,10 @@ def _check_keys(table, path, allowed=None):
                 if key.lower() in lower:
                     close = [lower[key.lower()]]
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            where = f"in [{path}]" if path else "at the top level"
-            raise InputError(f"unknown key '{key}' {where}{hint} Allowed keys: {', '.join(allowed)} "
+            if path:
+                raise InputError(f"unknown key '{key}' in [{path}]{hint} Allowed keys: {', '.join(allowed)} "
+                                 "(docs/scenario.md)")
+            raise InputError(f"unknown section '{key}'{hint} Allowed sections: {', '.join(allowed)} "
                              "(docs/scenario.md)")
 
 
@@ -529,7 +531,7 @@ def build_run_settings(table, units: ReducedUnits, model=None):
             try:
                 check_step(model, dt_r, method)
             except InputError as err:
-                raise InputError(f"run.dt = {table['dt']!r}: {err} (times in units of {units.t_unit:g} s)") from None
+                raise type(err)(f"run.dt = {table['dt']!r}: {err} (times in units of {units.t_unit:g} s)") from None
     return RunSettings(t_end=t_end_r, dt=dt_r, method=method, output_every=out_r, rtol=rtol, atol=atol,
                        checkpoint_interval=ck)
 
