@@ -170,6 +170,8 @@ def test_advance_direct_restart_and_chunks():
     advance_direct(*ws.arrays, 0, 150, dt, 150, out3, 1e-2)
     advance_direct(*ws.arrays, 150, n - 150, dt, n - 150, out3, 1e-2)
     np.testing.assert_allclose(out3, out1, rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="too small"):
+        advance_direct(*ws.arrays, 0, n + 1, dt, n + 1, out3, 1e-2)
     tr = simulate_direct(model, M45, n * dt, dt, output_every=n * dt)
     np.testing.assert_allclose(tr.m[-1], out1[0], rtol=0, atol=1e-15)
 

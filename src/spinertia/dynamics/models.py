@@ -20,9 +20,9 @@ import numba as nb
 import numpy as np
 
 from ..errors import InputError
-from ..hamiltonian.macrospin import FinalizedMacrospin, macrospin_field
+from ..hamiltonian.macrospin import FinalizedMacrospin, macrospin_field3
 from .kernels import ExponentialSumKernel
-from .linalg3 import as_tensor, cross, cross_matrix_times, matvec, solve3, solve_gilbert
+from .linalg3 import as_tensor, cross_times_matrix_scalar, gilbert_precession, solve3_scalar
 
 CONVENTIONS = {"seed002": 1.0, "seed000": 1.0, "seed003": -1.0}
 
@@ -116,16 +116,9 @@ class TorqueModel:
 @nb.njit(cache=True)
 def llg_rhs(t, y, args, dydt):
     fp, A = args
-    m = y[0:3]
-    h = np.empty(3)
-    macrospin_field(t, m, fp, h)
-    b = np.empty(3)
-    cross(m, h, b)
-    b[0], b[1], b[2] = -b[0], -b[1], -b[2]
-    work = np.empty(9)
-    x = np.empty(3)
-    solve_gilbert(m, A, b, x, work)
-    dydt[0], dydt[1], dydt[2] = x[0], x[1], x[2]
+    m0, m1, m2 = y[0], y[1], y[2]
+    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
+    dydt[0], dydt[1], dydt[2] = gilbert_precession(m0, m1, m2, h0, h1, h2, A)
 
 
 class LLG(TorqueModel):
@@ -159,33 +152,29 @@ class LLG(TorqueModel):
 def illg_rhs(t, y, args, dydt):
     """State y = (m, w) with w = m x dm/dt (angular velocity): dm/dt = w x m, dw/dt = m x d2m/dt2."""
     fp, A, E = args
-    m = y[0:3]
-    w = y[3:6]
-    v = np.empty(3)
-    cross(w, m, v)
-    h = np.empty(3)
-    macrospin_field(t, m, fp, h)
-    mxh = np.empty(3)
-    cross(m, h, mxh)
-    Av = np.empty(3)
-    matvec(A, v, Av)
-    mxAv = np.empty(3)
-    cross(m, Av, mxAv)
-    vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
-    r = np.empty(3)
-    for i in range(3):
-        r[i] = v[i] + mxh[i] - mxAv[i] - vv * m[i]
-    Q = np.empty(9)
-    cross_matrix_times(m, E, Q)  # [m x] E
-    for i in range(3):
-        for j in range(3):
-            Q[3 * i + j] += m[i] * m[j]  # + m m^T carries the constraint m . m'' = -|m'|^2
-    acc = np.empty(3)
-    solve3(Q, r, acc)
-    dw = np.empty(3)
-    cross(m, acc, dw)
-    dydt[0], dydt[1], dydt[2] = v[0], v[1], v[2]
-    dydt[3], dydt[4], dydt[5] = dw[0], dw[1], dw[2]
+    m0, m1, m2 = y[0], y[1], y[2]
+    w0, w1, w2 = y[3], y[4], y[5]
+    v0 = w1 * m2 - w2 * m1
+    v1 = w2 * m0 - w0 * m2
+    v2 = w0 * m1 - w1 * m0
+    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
+    a0 = A[0] * v0 + A[1] * v1 + A[2] * v2
+    a1 = A[3] * v0 + A[4] * v1 + A[5] * v2
+    a2 = A[6] * v0 + A[7] * v1 + A[8] * v2
+    vv = v0 * v0 + v1 * v1 + v2 * v2
+    # r = v + m x h - m x (A v) - |v|^2 m
+    r0 = v0 + (m1 * h2 - m2 * h1) - (m1 * a2 - m2 * a1) - vv * m0
+    r1 = v1 + (m2 * h0 - m0 * h2) - (m2 * a0 - m0 * a2) - vv * m1
+    r2 = v2 + (m0 * h1 - m1 * h0) - (m0 * a1 - m1 * a0) - vv * m2
+    # ([m x] E + m m^T) acc = r ; the m m^T row carries the constraint m . m'' = -|m'|^2
+    q00, q01, q02, q10, q11, q12, q20, q21, q22 = cross_times_matrix_scalar(m0, m1, m2, E)
+    x0, x1, x2 = solve3_scalar(q00 + m0 * m0, q01 + m0 * m1, q02 + m0 * m2,
+                               q10 + m1 * m0, q11 + m1 * m1, q12 + m1 * m2,
+                               q20 + m2 * m0, q21 + m2 * m1, q22 + m2 * m2, r0, r1, r2)
+    dydt[0], dydt[1], dydt[2] = v0, v1, v2
+    dydt[3] = m1 * x2 - m2 * x1
+    dydt[4] = m2 * x0 - m0 * x2
+    dydt[5] = m0 * x1 - m1 * x0
 
 
 class InertialLLG(TorqueModel):
@@ -267,34 +256,30 @@ def kernel_rhs(t, y, args, dydt):
     """State y = (m, Re w_1, Im w_1, ..., Re w_n, Im w_n); memory field h_mem = s sum_j Re w_j."""
     fp, A, kp, c, z = args
     sign, long_on, inv_tau, me2 = kp[0], kp[1], kp[2], kp[3]
-    m = y[0:3]
-    h = np.empty(3)
-    macrospin_field(t, m, fp, h)
+    m0, m1, m2 = y[0], y[1], y[2]
+    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
     n = c.shape[0]
     for j in range(n):
         base = 3 + 6 * j
-        for i in range(3):
-            h[i] += sign * y[base + i]
-    b = np.empty(3)
-    cross(m, h, b)
-    b[0], b[1], b[2] = -b[0], -b[1], -b[2]
-    work = np.empty(9)
-    x = np.empty(3)
-    solve_gilbert(m, A, b, x, work)
+        h0 += sign * y[base]
+        h1 += sign * y[base + 1]
+        h2 += sign * y[base + 2]
+    x0, x1, x2 = gilbert_precession(m0, m1, m2, h0, h1, h2, A)
     if long_on != 0.0:
-        mm = m[0] * m[0] + m[1] * m[1] + m[2] * m[2]
-        g = -(mm - me2) * inv_tau  # d(m^2)/dt model (docs/theory.md)
-        for i in range(3):
-            x[i] += 0.5 * g * m[i]
-    dydt[0], dydt[1], dydt[2] = x[0], x[1], x[2]
+        g = -(m0 * m0 + m1 * m1 + m2 * m2 - me2) * inv_tau  # d(m^2)/dt model (docs/theory.md)
+        x0 += 0.5 * g * m0
+        x1 += 0.5 * g * m1
+        x2 += 0.5 * g * m2
+    dydt[0], dydt[1], dydt[2] = x0, x1, x2
     for j in range(n):
         base = 3 + 6 * j
         zr, zi, cr, ci = z[j].real, z[j].imag, c[j].real, c[j].imag
         for i in range(3):
             wr = y[base + i]
             wi = y[base + 3 + i]
-            dydt[base + i] = zr * wr - zi * wi + cr * m[i]
-            dydt[base + 3 + i] = zr * wi + zi * wr + ci * m[i]
+            mi = y[i]
+            dydt[base + i] = zr * wr - zi * wi + cr * mi
+            dydt[base + 3 + i] = zr * wi + zi * wr + ci * mi
 
 
 KERNEL_SIGNS = {"passive": 1.0, "as_printed": -1.0}

@@ -232,3 +232,13 @@ def macrospin_field(t, m, fp, h):
     f = protocol_profile(t, fp)
     for i in range(3):
         h[i] = fp[_H0 + i] + f * fp[_H1 + i] + fp[_N + 3 * i] * m[0] + fp[_N + 3 * i + 1] * m[1] + fp[_N + 3 * i + 2] * m[2]
+
+
+@nb.njit(cache=True, inline="always")
+def macrospin_field3(t, m0, m1, m2, fp):
+    """Allocation-free effective field: returns (h_x, h_y, h_z) for m = (m0, m1, m2)."""
+    f = protocol_profile(t, fp)
+    h0 = fp[_H0] + f * fp[_H1] + fp[_N] * m0 + fp[_N + 1] * m1 + fp[_N + 2] * m2
+    h1 = fp[_H0 + 1] + f * fp[_H1 + 1] + fp[_N + 3] * m0 + fp[_N + 4] * m1 + fp[_N + 5] * m2
+    h2 = fp[_H0 + 2] + f * fp[_H1 + 2] + fp[_N + 6] * m0 + fp[_N + 7] * m1 + fp[_N + 8] * m2
+    return h0, h1, h2
