@@ -300,13 +300,15 @@ def macrospin_ellipse_prediction(hamiltonian, m_eq=None):
     }
 
 
-def measure_macrospin_ellipse(hamiltonian, amplitude=1e-4, periods=10, steps_per_period=400,
+def measure_macrospin_ellipse(hamiltonian, amplitude=1e-5, periods=10, steps_per_period=400,
                               samples_per_period=100, m_eq=None):
     """Measure the small-amplitude orbit of the *nonlinear* undamped LLG about the equilibrium.
 
     Starts at m = m_eq + amplitude e1 (normalized), integrates ``dm/dt = -m x h_eff`` (alpha = 0, RK4) for
     ``periods`` periods, and returns {'omega' (matrix pencil on u + i v, u = m.e1, v = m.e2), 'ratio',
     'angle' (of the semi-major axis, from e1), 'u', 'v', 't', 'prediction'}.
+    The cubic terms of the energy add 2 omega harmonics of relative size ~ amplitude, which bias the fitted
+    frequency by ~ 1e-3 x amplitude (relative): keep the amplitude small.
     """
     from ..dynamics.models import LLG
     from ..dynamics.simulate import simulate

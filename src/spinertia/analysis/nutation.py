@@ -20,8 +20,12 @@ Tools
   static field it is *exactly* ``zeta0 exp(-i omega0 t/(1 + i alpha))`` at any amplitude, so it is the
   natural coordinate for precession fits (package convention ``exp(-i omega t)``).
 * :func:`highpass` / :func:`separate_nutation`: split a series into a slow part and a nutation part, either
-  by a zero-phase Butterworth high-pass placed in the gap between the precession and nutation
-  frequencies, or (default) by a matrix-pencil fit (:func:`fit_nutation`), which has no edge artefacts.
+  by a high-pass (mirror-extended FFT filter, or zero-phase Butterworth) placed in the gap between the
+  precession and nutation frequencies, or (default) by a matrix-pencil fit (:func:`fit_nutation`), which
+  has no edge artefacts.
+* Separation by a reference: theta(t) - theta_LLG(t) (same initial state) removes the slow Gilbert
+  relaxation; what remains is the nutation plus a small inertial offset (~ -eta omega0 sin theta0 for the
+  iLLG), which the slow modes of :func:`fit_nutation` absorb.
 * :func:`fit_nutation`: matrix-pencil fit of slow modes + nutation pairs; returns the nutation frequency,
   decay rate, the envelope, its peak (the nutation amplitude ``|Delta theta|``) and the peak time.
 
@@ -130,12 +134,16 @@ def precessing_frame_frequency(omega_nutation_lab, omega_precession, corotating=
     ``omega_nutation_lab`` and ``omega_precession`` are representatives (Re >= 0) of the exact linear roots
     (e.g. from :mod:`spinertia.analysis.modes`).  A counter-rotating nutation (iLLG; the kernel's
     ``'nutation'``) appears at ``omega_n + omega_p``, a co-rotating one at ``omega_n - omega_p``; the decay
-    rate is ``-(Im omega_n - Im omega_p)`` in both cases.  Returns a complex frequency (exp(-i omega t)).
+    amplitude decay rate of the polar-angle oscillation is that of the nutation mode, ``-Im omega_n``
+    (theta_nut = Re(a_p a_n^* e^{...})/|a_p e^{-i omega_p t}|: the precession decay cancels).
+    Valid in the small-angle (linear) limit; at a finite cone angle theta0 the iLLG value becomes
+    ``1/eta + 2 omega_p cos(theta0)`` (see :func:`illg_amplitude_estimate`).
+    Returns a complex frequency (exp(-i omega t) convention).
     """
     wn, wp = complex(omega_nutation_lab), complex(omega_precession)
     if corotating:
-        return complex(wn.real - wp.real, wn.imag - wp.imag)
-    return complex(wn.real + wp.real, wn.imag - wp.imag)
+        return complex(wn.real - wp.real, wn.imag)
+    return complex(wn.real + wp.real, wn.imag)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -152,21 +160,41 @@ def _uniform_dt(t):
     return dt
 
 
-def highpass(y, dt, omega_cut, order=4):
-    """Zero-phase Butterworth high-pass (scipy ``sosfiltfilt``) with angular cut-off ``omega_cut``.
+def highpass(y, dt, omega_cut, method="fft", order=4, detrend=2):
+    """High-pass a uniformly sampled series with angular cut-off ``omega_cut``.
 
     Place ``omega_cut`` in the gap between precession and nutation, e.g. ``sqrt(omega0 * Omega0)``.
-    The first and last ~ 2 pi / omega_cut of the output carry filter transients: prefer
-    :func:`fit_nutation` for quantitative work on a nutation that starts abruptly at t = 0.
-    """
-    from scipy.signal import butter, sosfiltfilt
 
+    method='fft' (default): a least-squares polynomial of degree ``detrend`` is removed first (it is slow),
+      then the series is mirrored (even extension: no end discontinuity), Fourier transformed and multiplied by
+      a smooth (sin^2) transfer function rising from 0 at omega_cut/2 to 1 at omega_cut.  What is left of
+      the slow part leaks only through its end kinks (harmonics ~ slope/omega^2), so a nutation that starts
+      abruptly at t = 0 is kept almost undistorted.
+    method='butter': zero-phase Butterworth of the given order (scipy ``sosfiltfilt``); its edge transients
+      last ~ 1/(omega_cut sin(pi/(2 order))), i.e. several 1/omega_cut.
+    Prefer :func:`fit_nutation` for quantitative work (no filter at all).
+    """
     y = np.asarray(y, dtype=float)
     nyq = np.pi / float(dt)
     if not (0 < omega_cut < nyq):
         raise InputError(f"omega_cut = {omega_cut} must lie in (0, pi/dt = {nyq:.4g})")
-    sos = butter(order, omega_cut / nyq, btype="highpass", output="sos")
-    return sosfiltfilt(sos, y)
+    if method == "butter":
+        from scipy.signal import butter, sosfiltfilt
+
+        sos = butter(order, omega_cut / nyq, btype="highpass", output="sos")
+        return sosfiltfilt(sos, y)
+    if method != "fft":
+        raise InputError(f"method must be 'fft' or 'butter', got {method!r}")
+    n = len(y)
+    if detrend is not None and detrend >= 0 and n > detrend + 1:
+        x = np.linspace(-1.0, 1.0, n)
+        y = y - np.polynomial.polynomial.polyval(x, np.polynomial.polynomial.polyfit(x, y, int(detrend)))
+    ext = np.concatenate([y, y[::-1]])
+    Y = np.fft.rfft(ext)
+    w = 2 * np.pi * np.fft.rfftfreq(2 * n, dt)
+    x = np.clip((w - omega_cut / 2) / (omega_cut / 2), 0.0, 1.0)
+    H = np.sin(0.5 * np.pi * x) ** 2
+    return np.fft.irfft(Y * H, 2 * n)[:n]
 
 
 def separate_nutation(t, y, omega_cut, reference=None, method="pencil", n_pairs=1, n_slow=2):
@@ -289,7 +317,7 @@ def analyze_nutation(t, m, m_reference=None, axis=(0.0, 0.0, 1.0), omega_min=Non
     """Nutation of a trajectory ``m(t)`` about a field ``axis``: fit of theta(t) - theta_ref(t).
 
     ``m_reference``: the LLG trajectory from the same initial state (removes the slow Gilbert relaxation);
-    ``omega_min`` defaults to the geometric mean of the slow and fast scales only if given by the caller.
+    ``omega_min``: the precession/nutation gap (required), e.g. ``sqrt(omega0 * Omega0)``.
     """
     if omega_min is None:
         raise InputError("omega_min (the precession/nutation gap, e.g. sqrt(omega0 * Omega0)) is required")
@@ -301,14 +329,19 @@ def analyze_nutation(t, m, m_reference=None, axis=(0.0, 0.0, 1.0), omega_min=Non
 def nutation_envelope(t, y, omega_cut, reference=None, trim_periods=2.0):
     """Hilbert envelope of the high-passed nutation part (model-free; compare with :func:`fit_nutation`).
 
-    Returns ``(t_trimmed, envelope)`` with ``trim_periods`` cut-off periods removed at both ends.
+    Returns ``(t_trimmed, envelope)`` with ``trim_periods`` periods of the dominant high-passed line
+    (located with :func:`spinertia.analysis.signal.fft_peak`) removed at both ends (Hilbert edge effects).
     """
+    from .signal import fft_peak
+
     y = np.asarray(y, dtype=float)
     if reference is not None:
         y = y - np.asarray(reference, dtype=float)
     dt = _uniform_dt(t)
-    env = hilbert_envelope(highpass(y, dt, omega_cut))
-    n = int(np.ceil(trim_periods * 2 * np.pi / omega_cut / dt))
+    fast = highpass(y, dt, omega_cut)
+    env = hilbert_envelope(fast)
+    w = abs(fft_peak(fast, dt, omega_min=omega_cut))
+    n = int(np.ceil(trim_periods * 2 * np.pi / w / dt))
     if 2 * n >= len(y):
         raise InputError("series too short for the requested trimming")
     return np.asarray(t)[n:-n], env[n:-n]
