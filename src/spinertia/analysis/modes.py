@@ -134,8 +134,6 @@ def kernel_modes_eq9(omega0, Omega0, Z, Gamma, V0_sq, alpha, form="corrected"):
         raise InputError(f"form must be 'corrected' or 'as_printed', got {form!r}")
     return {"precession": prec, "nutation": _rep(counter), "nutation_corotating": _rep(co)}
 
-    raise InputError(f"form must be 'corrected' or 'as_printed', got {form!r}")
-
 
 # ---------------------------------------------------------------------------------------------------
 # exact linear spectrum of any model: eigenvalues of the Jacobian in tangent coordinates

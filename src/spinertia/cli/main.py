@@ -113,6 +113,7 @@ def build_parser():
     p.add_argument("--quick", action="store_true", help="short runs (smoke test)")
     p.add_argument("--seed", action="append", metavar="ID",
                    help="seed paper to reproduce (repeatable; default 000)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=cmd_reproduce)
     return parser
 
@@ -296,15 +297,11 @@ def cmd_reproduce(args):
     seeds = args.seed or ["000"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = run_reproduce(out, quick=args.quick, seeds=seeds)
-    if isinstance(result, bool):
-        code = EXIT_OK if result else EXIT_FAILURE
-    elif isinstance(result, int):
-        code = result
-    else:
-        code = EXIT_OK
+    result = run_reproduce(out, quick=args.quick, seeds=seeds, progress=not args.no_progress)
+    code = EXIT_OK if result.get("all_passed") else EXIT_FAILURE
     if code == EXIT_OK:
-        print(f"reproduce: seeds {', '.join(seeds)} written to {out}")
+        print(f"reproduce: seeds {', '.join(seeds)} written to {out}; {result.get('n_checks')} checks passed "
+              f"({out / 'report.md'})")
     else:
         _err(f"reproduce: finished with failures (exit {code}); see {out}")
     return code
