@@ -53,9 +53,9 @@ import numba as nb
 import numpy as np
 
 from ..errors import InputError, SimulationDiverged
-from ..hamiltonian.macrospin import macrospin_field
+from ..hamiltonian.macrospin import macrospin_field3
 from . import integrators as integ
-from .linalg3 import cross, solve_gilbert
+from .linalg3 import gilbert_precession
 from .models import KERNEL_SIGNS, MemoryKernelLLG, check_unit_vector
 from .simulate import Trajectory, check_step
 
@@ -67,19 +67,12 @@ MAX_DIRECT_STEPS = 2_000_000
 # compiled kernels
 # ---------------------------------------------------------------------------------------------------
 @nb.njit(cache=True)
-def _torque(t, m, hmem, fp, A, sign, out, scratch):
-    """out <- dm/dt = -m x (h_eff + sign h_mem) + m x (A dm/dt)  (kernel_rhs of models.py, no longitudinal term).
-
-    scratch: a 15-array of work space (no allocation per call)."""
-    h = scratch[0:3]
-    b = scratch[3:6]
-    work = scratch[6:15]
-    macrospin_field(t, m, fp, h)
-    for i in range(3):
-        h[i] += sign * hmem[i]
-    cross(m, h, b)
-    b[0], b[1], b[2] = -b[0], -b[1], -b[2]
-    solve_gilbert(m, A, b, out, work)
+def _torque(t, m, hmem, fp, A, sign, out):
+    """out <- dm/dt = -m x (h_eff + sign h_mem) + m x (A dm/dt)  (kernel_rhs of models.py, no longitudinal term;
+    the same compiled field and Gilbert solve)."""
+    h0, h1, h2 = macrospin_field3(t, m[0], m[1], m[2], fp)
+    out[0], out[1], out[2] = gilbert_precession(m[0], m[1], m[2], h0 + sign * hmem[0], h1 + sign * hmem[1],
+                                                h2 + sign * hmem[2], A)
 
 
 @nb.njit(cache=True, fastmath=True)
@@ -179,7 +172,6 @@ def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_
     d = 0.5 * h
     base = np.empty(9)
     acc = np.empty(9)
-    scratch = np.empty(15)
     m = np.empty(3)
     mp = np.empty(3)
     m3 = np.empty(3)
@@ -198,24 +190,24 @@ def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_
         # stage 1 at t_n
         for c in range(3):
             hm[c] = base[c]
-        _torque(t, m, hm, fp, A, sign, k1, scratch)
+        _torque(t, m, hm, fp, A, sign, k1)
         # stage 2 at t_n + h/2
         for c in range(3):
             mp[c] = m[c] + d * k1[c]
             hm[c] = base[3 + c] + w23 * chi[0] * mp[c]
-        _torque(t + d, mp, hm, fp, A, sign, k2, scratch)
+        _torque(t + d, mp, hm, fp, A, sign, k2)
         # stage 3 at t_n + h/2
         for c in range(3):
             m3[c] = m[c] + d * k2[c]
             hm[c] = base[3 + c] + w23 * chi[0] * m3[c]
-        _torque(t + d, m3, hm, fp, A, sign, k3, scratch)
+        _torque(t + d, m3, hm, fp, A, sign, k3)
         # stage 4 at t_n + h; node 2n+1 = (stage-2 input + stage-3 input)/2 = m_n + d (k1 + k2)/2, an O(h^3)
         # estimate of m(t_n + h/2) (either input alone is only O(h^2), which costs one order when chi(0) != 0)
         for c in range(3):
             mh[c] = m[c] + 0.5 * d * (k1[c] + k2[c])
             m4[c] = m[c] + h * k3[c]
             hm[c] = base[6 + c] + d / 3.0 * (4.0 * chi[1] * mh[c] + chi[0] * m4[c])
-        _torque(t + h, m4, hm, fp, A, sign, k4, scratch)
+        _torque(t + h, m4, hm, fp, A, sign, k4)
         for c in range(3):
             mn[c] = m[c] + h * (k1[c] + 2.0 * k2[c] + 2.0 * k3[c] + k4[c]) / 6.0
         st = _check_m(mn, norm_tol)
@@ -224,7 +216,7 @@ def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_
         # f_{n+1} for the Hermite midpoint (node 2n+1 from stage 3, node 2n+2 = m_{n+1})
         for c in range(3):
             hm[c] = base[6 + c] + d / 3.0 * (4.0 * chi[1] * mh[c] + chi[0] * mn[c])
-        _torque(t + h, mn, hm, fp, A, sign, f1, scratch)
+        _torque(t + h, mn, hm, fp, A, sign, f1)
         for c in range(3):
             mid = 0.5 * (m[c] + mn[c]) + h * (k1[c] - f1[c]) / 8.0
             hist[c, k + 1] = mid

@@ -226,14 +226,6 @@ def protocol_profile(t, fp):
     return np.exp(-0.5 * x * x)
 
 
-@nb.njit(cache=True)
-def macrospin_field(t, m, fp, h):
-    """h <- h_Z(t) + N m for one moment m (compiled)."""
-    f = protocol_profile(t, fp)
-    for i in range(3):
-        h[i] = fp[_H0 + i] + f * fp[_H1 + i] + fp[_N + 3 * i] * m[0] + fp[_N + 3 * i + 1] * m[1] + fp[_N + 3 * i + 2] * m[2]
-
-
 @nb.njit(cache=True, inline="always")
 def macrospin_field3(t, m0, m1, m2, fp):
     """Allocation-free effective field: returns (h_x, h_y, h_z) for m = (m0, m1, m2)."""

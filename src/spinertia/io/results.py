@@ -162,11 +162,16 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
 
 def write_result(ds: xr.Dataset, path) -> Path:
     """Write ``ds`` to ``path`` (netCDF4/HDF5 via h5netcdf) atomically: temp file + os.replace."""
+    return _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def _atomic_write(path, write) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place (never a torn file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(path)
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -244,21 +249,8 @@ def summary_from_dataset(ds: xr.Dataset) -> dict:
 
 def write_summary(summary: dict, path) -> Path:
     """Write a summary dict as JSON (atomically)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = to_json(_sanitize(summary), indent=2, sort_keys=False, allow_nan=False) + "\n"
-    tmp = _temp_name(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _sanitize(obj):
