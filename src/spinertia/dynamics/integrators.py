@@ -8,6 +8,8 @@ that are unit vectors (``sphere``; used by the geometric scheme and the divergen
 * ``rkmk4`` Runge-Kutta-Munthe-Kaas, order 4, on SO(3)^k x R^n: unit vectors are advanced by
   rotations exp(u) (Rodrigues), so |m| = 1 holds to round-off for any step size; the remaining
   components are advanced by the same RK4 tableau (Iserles et al., Acta Numerica 9, 215 (2000)).
+* ``heun``  geometric Heun (RKMK2, order 2), the scheme of Spirit/UppASD-type codes; with noise held
+  fixed within the step it converges to the Stratonovich stochastic LLG.
 * ``dp45``  Dormand-Prince 5(4) with local error control (rtol, atol) and step-size adaptation.
 
 Functions that take the right-hand side ``f`` as an argument are compiled per process (numba cannot
@@ -31,55 +33,31 @@ STATUS_TEXT = {
 }
 
 
-@nb.njit(cache=True)
-def _check(y, sphere, norm_tol):
-    for i in range(y.shape[0]):
+def _check_py(y, sphere, norm_tol):
+    bad = 0
+    for i in nb.prange(y.shape[0]):
         if not np.isfinite(y[i]):
-            return NONFINITE
-    for b in sphere:
+            bad += 1
+    if bad > 0:
+        return NONFINITE
+    off = 0
+    for k in nb.prange(sphere.shape[0]):
+        b = sphere[k]
         n = np.sqrt(y[b] ** 2 + y[b + 1] ** 2 + y[b + 2] ** 2)
         if abs(n - 1.0) > norm_tol:
-            return NORM
-    return OK
+            off += 1
+    return NORM if off > 0 else OK
 
 
-# ------------------------------------------------------------------------------------------------
-# RK4
-# ------------------------------------------------------------------------------------------------
-@nb.njit
-def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
-    f(t, y, args, k1)
-    for i in range(y.shape[0]):
-        tmp[i] = y[i] + 0.5 * h * k1[i]
-    f(t + 0.5 * h, tmp, args, k2)
-    for i in range(y.shape[0]):
-        tmp[i] = y[i] + 0.5 * h * k2[i]
-    f(t + 0.5 * h, tmp, args, k3)
-    for i in range(y.shape[0]):
-        tmp[i] = y[i] + h * k3[i]
-    f(t + h, tmp, args, k4)
-    for i in range(y.shape[0]):
-        y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+_check = nb.njit(cache=True)(_check_py)
 
 
-@nb.njit
-def advance_rk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
-    """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps done)."""
-    n = y.shape[0]
-    k1, k2, k3, k4, tmp = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    for s in range(n_steps):
-        rk4_step(f, args, t0 + s * h, y, h, k1, k2, k3, k4, tmp)
-        st = _check(y, sphere, norm_tol)
-        if st != OK:
-            return st, s + 1
-        if (s + 1) % save_every == 0:
-            out[(s + 1) // save_every - 1, :] = y
-    return OK, n_steps
+@nb.njit(cache=True)
+def no_noise(step, h, args):
+    """Per-step hook of deterministic models (stochastic models refresh their noise here)."""
+    return None
 
 
-# ------------------------------------------------------------------------------------------------
-# RKMK4 (geometric)
-# ------------------------------------------------------------------------------------------------
 @nb.njit(cache=True, inline="always")
 def _rotate(m, u, out, o):
     """out[o:o+3] <- exp([u x]) m (Rodrigues)."""
@@ -102,82 +80,168 @@ def _rotate(m, u, out, o):
     out[o + 2] = m[2] + a * c2 + b * d2
 
 
-@nb.njit(cache=True)
-def _lie_apply(y, u, is_sphere, sphere, out):
-    """out <- exp(u) . y : rotations on sphere blocks, translations elsewhere."""
-    for i in range(y.shape[0]):
-        if not is_sphere[i]:
-            out[i] = y[i] + u[i]
-    for b in sphere:
-        _rotate(y[b:b + 3], u[b:b + 3], out, b)
+def _build_fixed_step(parallel):
+    """Compile the fixed-step integrators, serially (macrospin) or thread-parallel (lattice).
+
+    One source, two compilations: ``prange`` is a plain ``range`` without ``parallel=True``.
+    Every advance function calls ``g(step, h, args)`` before each step (random inputs of stochastic
+    models, held fixed within the step: Stratonovich calculus for the Heun scheme).
+    """
+    jit = nb.njit(parallel=parallel)
+    check = jit(_check_py)
+
+    @jit
+    def axpy(out, y, a, k):
+        for i in nb.prange(y.shape[0]):
+            out[i] = y[i] + a * k[i]
+
+    @jit
+    def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
+        f(t, y, args, k1)
+        axpy(tmp, y, 0.5 * h, k1)
+        f(t + 0.5 * h, tmp, args, k2)
+        axpy(tmp, y, 0.5 * h, k2)
+        f(t + 0.5 * h, tmp, args, k3)
+        axpy(tmp, y, h, k3)
+        f(t + h, tmp, args, k4)
+        for i in nb.prange(y.shape[0]):
+            y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+
+    @jit
+    def advance_rk4(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
+        """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps)."""
+        n = y.shape[0]
+        k1, k2, k3, k4, tmp = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        for s in range(n_steps):
+            g(step0 + s, h, args)
+            rk4_step(f, args, t0 + s * h, y, h, k1, k2, k3, k4, tmp)
+            st = check(y, sphere, norm_tol)
+            if st != OK:
+                return st, s + 1
+            if (s + 1) % save_every == 0:
+                out[(s + 1) // save_every - 1, :] = y
+        return OK, n_steps
+
+    @jit
+    def lie_apply(y, u, is_sphere, sphere, out):
+        """out <- exp(u) . y : rotations on sphere blocks, translations elsewhere."""
+        for i in nb.prange(y.shape[0]):
+            if not is_sphere[i]:
+                out[i] = y[i] + u[i]
+        for k in nb.prange(sphere.shape[0]):
+            b = sphere[k]
+            _rotate(y[b:b + 3], u[b:b + 3], out, b)
+
+    @jit
+    def generator(f, args, t, ys, u, is_sphere, sphere, k, dy):
+        """k <- dexp^{-1}_u (F(ys)): angular velocities on sphere blocks, dy/dt elsewhere."""
+        f(t, ys, args, dy)
+        for i in nb.prange(ys.shape[0]):
+            if not is_sphere[i]:
+                k[i] = dy[i]
+        for q in nb.prange(sphere.shape[0]):
+            b = sphere[q]
+            m0, m1, m2 = ys[b], ys[b + 1], ys[b + 2]
+            mm = m0 * m0 + m1 * m1 + m2 * m2
+            # angular velocity of a norm-preserving flow: Omega = m x dm/dt / |m|^2
+            w0 = (m1 * dy[b + 2] - m2 * dy[b + 1]) / mm
+            w1 = (m2 * dy[b] - m0 * dy[b + 2]) / mm
+            w2 = (m0 * dy[b + 1] - m1 * dy[b]) / mm
+            u0, u1, u2 = u[b], u[b + 1], u[b + 2]
+            # dexpinv(u, w) = w - 1/2 [u, w] + 1/12 [u, [u, w]]  with [a, b] = a x b on so(3)
+            c0 = u1 * w2 - u2 * w1
+            c1 = u2 * w0 - u0 * w2
+            c2 = u0 * w1 - u1 * w0
+            d0 = u1 * c2 - u2 * c1
+            d1 = u2 * c0 - u0 * c2
+            d2 = u0 * c1 - u1 * c0
+            k[b] = w0 - 0.5 * c0 + d0 / 12.0
+            k[b + 1] = w1 - 0.5 * c1 + d1 / 12.0
+            k[b + 2] = w2 - 0.5 * c2 + d2 / 12.0
+
+    @jit
+    def scale(u, a, k):
+        for i in nb.prange(u.shape[0]):
+            u[i] = a * k[i]
+
+    @jit
+    def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
+        u[:] = 0.0
+        generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
+        scale(u, 0.5 * h, k1)
+        lie_apply(y, u, is_sphere, sphere, ys)
+        generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k2, dy)
+        scale(u, 0.5 * h, k2)
+        lie_apply(y, u, is_sphere, sphere, ys)
+        generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k3, dy)
+        scale(u, h, k3)
+        lie_apply(y, u, is_sphere, sphere, ys)
+        generator(f, args, t + h, ys, u, is_sphere, sphere, k4, dy)
+        for i in nb.prange(y.shape[0]):
+            u[i] = h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
+        lie_apply(y, u, is_sphere, sphere, ys)
+        y[:] = ys
+
+    @jit
+    def heun_step(f, args, t, y, h, is_sphere, sphere, k1, k2, u, ys, dy):
+        """Geometric Heun (RKMK2): the Depondt-Mertens / Spirit scheme; Stratonovich for fixed noise."""
+        u[:] = 0.0
+        generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
+        scale(u, h, k1)
+        lie_apply(y, u, is_sphere, sphere, ys)
+        generator(f, args, t + h, ys, u, is_sphere, sphere, k2, dy)
+        for i in nb.prange(y.shape[0]):
+            u[i] = 0.5 * h * (k1[i] + k2[i])
+        lie_apply(y, u, is_sphere, sphere, ys)
+        y[:] = ys
+
+    @jit
+    def sphere_mask(n, sphere):
+        is_sphere = np.zeros(n, dtype=np.bool_)
+        for b in sphere:
+            is_sphere[b:b + 3] = True
+        return is_sphere
+
+    @jit
+    def advance_rkmk4(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
+        n = y.shape[0]
+        is_sphere = sphere_mask(n, sphere)
+        k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        u, ys, dy = np.empty(n), np.empty(n), np.empty(n)
+        for s in range(n_steps):
+            g(step0 + s, h, args)
+            rkmk4_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy)
+            st = check(y, sphere, norm_tol)
+            if st != OK:
+                return st, s + 1
+            if (s + 1) % save_every == 0:
+                out[(s + 1) // save_every - 1, :] = y
+        return OK, n_steps
+
+    @jit
+    def advance_heun(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
+        n = y.shape[0]
+        is_sphere = sphere_mask(n, sphere)
+        k1, k2, u, ys, dy = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        for s in range(n_steps):
+            g(step0 + s, h, args)
+            heun_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, u, ys, dy)
+            st = check(y, sphere, norm_tol)
+            if st != OK:
+                return st, s + 1
+            if (s + 1) % save_every == 0:
+                out[(s + 1) // save_every - 1, :] = y
+        return OK, n_steps
+
+    return {"rk4": advance_rk4, "rkmk4": advance_rkmk4, "heun": advance_heun}
 
 
-@nb.njit
-def _generator(f, args, t, ys, u, is_sphere, sphere, k, dy):
-    """k <- dexp^{-1}_u (F(ys)): angular velocities on sphere blocks, dy/dt elsewhere."""
-    f(t, ys, args, dy)
-    for i in range(ys.shape[0]):
-        if not is_sphere[i]:
-            k[i] = dy[i]
-    for b in sphere:
-        m0, m1, m2 = ys[b], ys[b + 1], ys[b + 2]
-        mm = m0 * m0 + m1 * m1 + m2 * m2
-        # angular velocity of a norm-preserving flow: Omega = m x dm/dt / |m|^2
-        w0 = (m1 * dy[b + 2] - m2 * dy[b + 1]) / mm
-        w1 = (m2 * dy[b] - m0 * dy[b + 2]) / mm
-        w2 = (m0 * dy[b + 1] - m1 * dy[b]) / mm
-        u0, u1, u2 = u[b], u[b + 1], u[b + 2]
-        # dexpinv(u, w) = w - 1/2 [u, w] + 1/12 [u, [u, w]]  with [a, b] = a x b on so(3)
-        c0 = u1 * w2 - u2 * w1
-        c1 = u2 * w0 - u0 * w2
-        c2 = u0 * w1 - u1 * w0
-        d0 = u1 * c2 - u2 * c1
-        d1 = u2 * c0 - u0 * c2
-        d2 = u0 * c1 - u1 * c0
-        k[b] = w0 - 0.5 * c0 + d0 / 12.0
-        k[b + 1] = w1 - 0.5 * c1 + d1 / 12.0
-        k[b + 2] = w2 - 0.5 * c2 + d2 / 12.0
-
-
-@nb.njit
-def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
-    n = y.shape[0]
-    u[:] = 0.0
-    _generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
-    for i in range(n):
-        u[i] = 0.5 * h * k1[i]
-    _lie_apply(y, u, is_sphere, sphere, ys)
-    _generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k2, dy)
-    for i in range(n):
-        u[i] = 0.5 * h * k2[i]
-    _lie_apply(y, u, is_sphere, sphere, ys)
-    _generator(f, args, t + 0.5 * h, ys, u, is_sphere, sphere, k3, dy)
-    for i in range(n):
-        u[i] = h * k3[i]
-    _lie_apply(y, u, is_sphere, sphere, ys)
-    _generator(f, args, t + h, ys, u, is_sphere, sphere, k4, dy)
-    for i in range(n):
-        u[i] = h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
-    _lie_apply(y, u, is_sphere, sphere, ys)
-    y[:] = ys
-
-
-@nb.njit
-def advance_rkmk4(f, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol):
-    n = y.shape[0]
-    is_sphere = np.zeros(n, dtype=np.bool_)
-    for b in sphere:
-        is_sphere[b:b + 3] = True
-    k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    u, ys, dy = np.empty(n), np.empty(n), np.empty(n)
-    for s in range(n_steps):
-        rkmk4_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy)
-        st = _check(y, sphere, norm_tol)
-        if st != OK:
-            return st, s + 1
-        if (s + 1) % save_every == 0:
-            out[(s + 1) // save_every - 1, :] = y
-    return OK, n_steps
+FIXED_STEP = _build_fixed_step(parallel=False)
+#: thread-parallel variants for lattice models (``model.parallel = True``)
+FIXED_STEP_PARALLEL = _build_fixed_step(parallel=True)
+advance_rk4 = FIXED_STEP["rk4"]
+advance_rkmk4 = FIXED_STEP["rkmk4"]
+advance_heun = FIXED_STEP["heun"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -261,10 +325,10 @@ def advance_dp45(f, args, sphere, t, y, t_out, out, h, rtol, atol, h_min, max_st
     return OK, t, h, t_out.shape[0]
 
 
-FIXED_STEP = {"rk4": advance_rk4, "rkmk4": advance_rkmk4}
 ADAPTIVE = {"dp45": advance_dp45}
-METHODS = ("rk4", "rkmk4", "dp45")
-#: order of accuracy of each method (verified in tests/test_integrators.py)
-ORDER = {"rk4": 4, "rkmk4": 4, "dp45": 5}
-#: stability limit |h lambda| on the imaginary axis (RK4 family: 2 sqrt 2)
-STABILITY_LIMIT = {"rk4": 2.83, "rkmk4": 2.83, "dp45": 3.3}
+METHODS = ("rk4", "rkmk4", "heun", "dp45")
+#: order of accuracy of each method (verified in tests)
+ORDER = {"rk4": 4, "rkmk4": 4, "heun": 2, "dp45": 5}
+#: stability limit |h lambda| on the imaginary axis (RK4 family: 2 sqrt 2; Heun is weakly unstable on the
+#: imaginary axis, |1 + z + z^2/2| = sqrt(1 + x^4/4): the guard uses the accuracy limit 1.0 instead)
+STABILITY_LIMIT = {"rk4": 2.83, "rkmk4": 2.83, "heun": 1.0, "dp45": 3.3}

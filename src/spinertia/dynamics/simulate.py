@@ -107,6 +107,9 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
     if not (output_every > 0):
         raise InputError(f"output_every must be > 0, got {output_every}")
     fixed = method in integ.FIXED_STEP
+    if getattr(model, "stochastic", False) and not fixed:
+        raise InputError(f"the {model.name} model has thermal noise: use a fixed-step method ('heun', the "
+                         "Stratonovich scheme), not the adaptive {method!r}")
     check_step(model, dt, method)
     if fixed:
         save_every = int(round(output_every / dt))
@@ -146,7 +149,9 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
     try:
         counters = np.zeros(2, dtype=np.int64)
         if fixed:
-            advance = integ.FIXED_STEP[method]
+            table = integ.FIXED_STEP_PARALLEL if getattr(model, "parallel", False) else integ.FIXED_STEP
+            advance = table[method]
+            noise_hook = getattr(model, "noise_hook", integ.no_noise)
             chunk_out = max(1, 20000 // save_every)
         else:
             chunk_out = 64
@@ -155,8 +160,9 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
             t_start = t_grid[done]
             if fixed:
                 buf = np.empty((k, model.state_size))
-                st, nsteps = advance(model.rhs, model.args, sphere, t_start, y, dt, k * save_every, save_every, buf,
-                                     norm_tol)
+                step0 = int(round((t_start - t0) / dt))
+                st, nsteps = advance(model.rhs, noise_hook, model.args, sphere, t_start, y, dt, k * save_every,
+                                     save_every, buf, norm_tol, step0)
                 stats["steps"] += int(nsteps)
                 n_ok = nsteps // save_every
                 Y[done + 1:done + 1 + n_ok] = buf[:n_ok]
@@ -200,7 +206,17 @@ def _raise_diverged(model, st, t_bad, done, t_grid, Y, stats, y, step):
                          status="diverged", stats=stats)
     extra = ""
     if st == integ.NORM:
-        extra = f" (|m| = {np.linalg.norm(y[0:3]):.6g})"
+        blocks = np.asarray(model.sphere_blocks)
+        norms = np.array([np.linalg.norm(y[b:b + 3]) for b in blocks])
+        worst = int(np.argmax(np.abs(norms - 1)))
+        extra = f" (|m| = {norms[worst]:.6g}" + (f" at site {worst})" if len(blocks) > 1 else ")")
+    elif st == integ.NONFINITE and len(np.asarray(model.sphere_blocks)) > 1:
+        bad = np.flatnonzero(~np.isfinite(y))
+        extra = f" (first non-finite component {int(bad[0])}, site {int(bad[0] // 3) % (len(y) // 3)})" if bad.size else ""
+    report = getattr(model, "solver_report", None)
+    if report is not None and report()["failed_solves"]:
+        extra += "; the non-local damping/inertia solve did not converge (check that the pair couplings are " \
+                 "smaller than the on-site ones)"
     err = SimulationDiverged(
         f"simulation diverged at step {step}, t = {t_bad:.6g} (reduced units): {integ.STATUS_TEXT[st]}{extra}. "
         "Reduce the time step, or check the parameters (negative damping, huge fields).",

@@ -127,6 +127,19 @@ class Macrospin:
         return FinalizedMacrospin(self, units)
 
 
+def reduced_protocol_params(fp, protocol, p_si, units):
+    """Write the protocol kind and its parameters (converted to reduced units) into ``fp``."""
+    p = np.array(p_si, dtype=float)
+    if protocol == "step":
+        p[0] = units.time(p[0])
+    elif protocol == "sine":
+        p[0] = units.frequency(p[0])
+    elif protocol == "pulse":
+        p[0], p[1] = units.time(p[0]), units.time(p[1])
+    fp[_PROTO] = PROTOCOLS[protocol]
+    fp[_P:_P + 3] = p
+
+
 def _protocol_params(protocol, params):
     allowed = {"step": ("t_on",), "sine": ("frequency", "phase"), "pulse": ("t0", "width")}[protocol]
     unknown = set(params) - set(allowed)
@@ -153,16 +166,8 @@ class FinalizedMacrospin:
         fp = np.zeros(FIELD_PARAM_SIZE)
         fp[_H0:_H0 + 3] = units.frequency(builder._h0)
         fp[_N:_N + 9] = units.frequency(builder._n).ravel()
-        fp[_PROTO] = PROTOCOLS[builder._protocol]
         fp[_H1:_H1 + 3] = units.frequency(builder._h1)
-        p = builder._p.copy()
-        if builder._protocol == "step":
-            p[0] = units.time(p[0])
-        elif builder._protocol == "sine":
-            p[0] = units.frequency(p[0])
-        elif builder._protocol == "pulse":
-            p[0], p[1] = units.time(p[0]), units.time(p[1])
-        fp[_P:_P + 3] = p
+        reduced_protocol_params(fp, builder._protocol, builder._p, units)
         self.params = fp
         self.protocol = builder._protocol
 
