@@ -59,6 +59,9 @@ _ANGULAR = {
 }
 _ENERGY = {"J": 1.0, "eV": E_CHARGE, "meV": 1e-3 * E_CHARGE, "ueV": 1e-6 * E_CHARGE}
 _TEMPERATURE = {"K": 1.0, "mK": 1e-3}
+_LENGTH = {"m": 1.0, "um": 1e-6, "µm": 1e-6, "nm": 1e-9, "pm": 1e-12, "A": 1e-10, "Å": 1e-10, "angstrom": 1e-10}
+#: magnetic moments: J/T, or multiples of the Bohr magneton
+_MOMENT = {"J/T": 1.0, "muB": 9.2740100783e-24, "mu_B": 9.2740100783e-24, "μB": 9.2740100783e-24}
 _ANGLE = {"rad": 1.0, "deg": math.pi / 180.0}
 
 #: Known physical dimensions and their unit tables (factor to SI).
@@ -69,6 +72,8 @@ DIMENSIONS = {
     "energy": _ENERGY,
     "temperature": _TEMPERATURE,
     "angle": _ANGLE,
+    "length": _LENGTH,
+    "moment": _MOMENT,
 }
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")

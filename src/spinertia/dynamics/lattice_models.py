@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from ..errors import InputError
+from ..lattice import kernels as LK
 from ..lattice.finalized import FinalizedSystem
 from .models import _sign_for
 
@@ -118,6 +119,10 @@ class LatticeLLG(LatticeModel):
         ctl = np.array([NONLOCAL_TOL, NONLOCAL_MAXIT])
         self.args = (self.hp, self.A, system.gnbr, self.G, np.zeros((2, 3 * n)), ctl, self.info, self.noise)
         self.rhs = system.kernels.llg_rhs
+        #: site-local form for the fused Heun integrator (only without pair damping)
+        self.site_rhs = None if system.gnbr.shape[1] else LK.llg_site
+        self.site_args = self.hp + (self.A, np.zeros((system.n_sub, 9)))
+        self.extra_block = False
 
     def initial_state(self, spins):
         return self.system.check_spins(spins, "initial spins").reshape(-1).copy()
@@ -160,6 +165,10 @@ class LatticeInertialLLG(LatticeModel):
         self.args = (self.hp, self.A, system.gnbr, self.G, self.E, system.inbr, self.I, np.zeros((8, 3 * n)),
                      ctl, self.info, self.noise)
         self.rhs = system.kernels.illg_rhs
+        local = system.gnbr.shape[1] == 0 and system.inbr.shape[1] == 0
+        self.site_rhs = LK.illg_site if local else None
+        self.site_args = self.hp + (self.A, self.E)
+        self.extra_block = True
 
     def initial_state(self, spins, velocities=None):
         """State from spins (N, 3) and optional dm/dt (N, 3, reduced units, perpendicular to the spins)."""

@@ -166,9 +166,65 @@ def _llg_rhs_py(t, y, args, dydt):
     dydt[:] = np.nan
 
 
+@nb.njit(inline="always")
+def llg_site(i, t, y, sa):
+    """Site-local LLG for the fused Heun integrator: angular velocity Omega_i = m_i x dm_i/dt.
+
+    sa = hp + (A, E): a flat tuple of arrays (numba parallel loops cannot capture nested tuples)."""
+    hp = sa[:9]
+    A = sa[9]
+    s = hp[0][i]
+    f = protocol_profile(t, hp[6])
+    h0, h1, h2 = site_field(i, f, y, hp)
+    m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
+    x0, x1, x2 = gilbert_precession(m0, m1, m2, h0, h1, h2, A[s])
+    return m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0, 0.0, 0.0, 0.0
+
+
 # ---------------------------------------------------------------------------------------------------
 # inertial LLG
 # ---------------------------------------------------------------------------------------------------
+@nb.njit(inline="always")
+def illg_site(i, t, y, sa):
+    """Site-local iLLG (on-site inertia and damping) for the fused Heun integrator: returns the
+    angular velocity w_i (perpendicular part) of spin i and dw_i/dt = m_i x d2m_i/dt2; sa = hp + (A, E)."""
+    hp = sa[:9]
+    A = sa[9]
+    E = sa[10]
+    sub = hp[0]
+    n = sub.shape[0]
+    s = sub[i]
+    f = protocol_profile(t, hp[6])
+    m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
+    o = 3 * n + 3 * i
+    w0, w1, w2 = y[o], y[o + 1], y[o + 2]
+    wm = w0 * m0 + w1 * m1 + w2 * m2
+    w0 -= wm * m0
+    w1 -= wm * m1
+    w2 -= wm * m2
+    v0 = w1 * m2 - w2 * m1
+    v1 = w2 * m0 - w0 * m2
+    v2 = w0 * m1 - w1 * m0
+    h0, h1, h2 = site_field(i, f, y, hp)
+    a = A[s]
+    g0 = a[0] * v0 + a[1] * v1 + a[2] * v2
+    g1 = a[3] * v0 + a[4] * v1 + a[5] * v2
+    g2 = a[6] * v0 + a[7] * v1 + a[8] * v2
+    vv = v0 * v0 + v1 * v1 + v2 * v2
+    c0 = v0 + (m1 * (h2 - g2) - m2 * (h1 - g1))
+    c1 = v1 + (m2 * (h0 - g0) - m0 * (h2 - g2))
+    c2 = v2 + (m0 * (h1 - g1) - m1 * (h0 - g0))
+    e = E[s]
+    x0, x1, x2 = solve3_scalar(m1 * e[6] - m2 * e[3] + m0 * m0, m1 * e[7] - m2 * e[4] + m0 * m1,
+                               m1 * e[8] - m2 * e[5] + m0 * m2,
+                               m2 * e[0] - m0 * e[6] + m1 * m0, m2 * e[1] - m0 * e[7] + m1 * m1,
+                               m2 * e[2] - m0 * e[8] + m1 * m2,
+                               m0 * e[3] - m1 * e[0] + m2 * m0, m0 * e[4] - m1 * e[1] + m2 * m1,
+                               m0 * e[5] - m1 * e[2] + m2 * m2,
+                               c0 - vv * m0, c1 - vv * m1, c2 - vv * m2)
+    return w0, w1, w2, m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0
+
+
 @nb.njit(inline="always")
 def _proj_precond(m0, m1, m2, e, r0, r1, r2):
     """Solve (P E P + m m^T) z = r for tangent r (P = 1 - m m^T): the block preconditioner.
