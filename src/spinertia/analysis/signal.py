@@ -66,8 +66,12 @@ def pencil_poles(y, n_modes, pencil=None):
     min(N // 3, MAX_DEFAULT_PENCIL) (clipped into the allowed range).  Real ``y`` gives a real
     pencil, so its poles are real or exact complex-conjugate pairs.
     """
-    y = _series(y)
-    n = len(y)
+    Y = np.asarray(y)
+    if Y.ndim == 2:  # several channels sharing the same poles: stacked Hankel matrices
+        Y = np.array([_series(row, f"channel {c}") for c, row in enumerate(Y)])
+    else:
+        Y = _series(y)[None, :]
+    n = Y.shape[1]
     n_modes = _positive_int("n_modes", n_modes)
     if n < 2 * n_modes + 1:
         raise InputError(
@@ -85,7 +89,7 @@ def pencil_poles(y, n_modes, pencil=None):
     pencil = int(pencil)
     # Hankel data matrix, rows y[i : i + L + 1]
     idx = np.arange(n - pencil)[:, None] + np.arange(pencil + 1)[None, :]
-    _, s, vh = np.linalg.svd(y[idx], full_matrices=False)
+    _, s, vh = np.linalg.svd(np.vstack([row[idx] for row in Y]), full_matrices=False)
     if s[0] == 0:
         raise InputError("the series is identically zero; there are no modes to fit")
     v = vh[:n_modes].T  # (L+1, M): rows of vh span the row space of the Hankel matrix
@@ -220,3 +224,23 @@ def fit_exponential_decay(t, env):
         raise InputError("t must span a nonzero interval")
     slope = np.polyfit(t, np.log(env), 1)[0]
     return float(-slope)
+
+
+def matrix_pencil_multi(Y, dt, n_modes, pencil=None):
+    """Common complex frequencies of several channels Y[c](t_k) = sum_j a_cj exp(-i omega_j t_k).
+
+    Returns ``(omega, amplitudes (n_channels, n_modes))`` sorted by Re omega descending.  Used to read
+    the modes of a multi-sublattice plane wave from all sublattice channels at once (seed 001 spec 6.3).
+    """
+    Y = np.asarray(Y)
+    if Y.ndim != 2:
+        raise InputError(f"Y must be 2-D (channels x samples), got shape {Y.shape}")
+    dt = _step(dt)
+    mu = pencil_poles(Y, n_modes, pencil)
+    amp = np.array([_amplitudes(_series(row), mu) for row in Y])
+    with np.errstate(divide="ignore"):
+        omega = 1j * np.log(mu.astype(complex)) / dt
+    if not np.all(np.isfinite(omega)):
+        raise InputError("a fitted mode has a zero pole (infinitely fast decay); use fewer modes")
+    order = np.argsort(-omega.real)
+    return omega[order], amp[:, order]

@@ -53,15 +53,13 @@ class Lattice:
         full = np.zeros((3, 3))
         full[: v.shape[0]] = v
         scale = np.linalg.norm(v, axis=1).max()
-        for k in range(v.shape[0], 3):  # complete with vectors orthogonal to the given ones
+        for k in range(v.shape[0], 3):  # complete with unit-length-scaled orthogonal directions
+            best = None
             for e in np.eye(3):
-                trial = full.copy()
-                trial[k] = e * scale
-                if abs(np.linalg.det(trial)) > 1e-12 * scale**3:
-                    # orthogonalize against the previous rows for a clean out-of-plane direction
-                    w = e - sum(np.dot(e, full[i]) / np.dot(full[i], full[i]) * full[i] for i in range(k))
-                    full[k] = w / np.linalg.norm(w) * scale
-                    break
+                w = e - sum(np.dot(e, full[i]) / np.dot(full[i], full[i]) * full[i] for i in range(k))
+                if best is None or np.linalg.norm(w) > np.linalg.norm(best):
+                    best = w
+            full[k] = best / np.linalg.norm(best) * scale
         if not np.all(np.isfinite(full)) or abs(np.linalg.det(full)) < 1e-30:
             raise InputError(f"lattice vectors are degenerate or not finite: {v.tolist()}")
         self.vectors = full
