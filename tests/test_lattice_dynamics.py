@@ -189,8 +189,8 @@ def test_fused_heun_matches_generic_heun_to_second_order():
             y = y0.copy()
             n = int(round(0.2 / dt))
             out = np.empty((1, len(y)))
-            st, _ = integ.FIXED_STEP["heun_local"](model.site_rhs, integ.no_noise, model.site_args, fin.n_sites,
-                                                   model.extra_block, 0.0, y, dt, n, n, out, 1e-2, 0)
+            st, _ = integ.local_heun(model.site_rhs, False)(integ.no_noise, model.args, model.site_args, fin.n_sites,
+                                                            model.extra_block, 0.0, y, dt, n, n, out, 1e-2, 0)
             assert st == integ.OK
             errs.append(np.abs(y - ref).max())
         assert np.log2(errs[0] / errs[1]) == pytest.approx(2, abs=0.35)

@@ -233,67 +233,7 @@ def _build_fixed_step(parallel):
                 out[(s + 1) // save_every - 1, :] = y
         return OK, n_steps
 
-    @jit
-    def local_heun_stage(site_f, args, t, y, h, ys, k, n_sites, extra, first):
-        """One fused stage of the site-local geometric Heun scheme (see ``advance_heun_local``)."""
-        for i in nb.prange(n_sites):
-            o0, o1, o2, d0, d1, d2 = site_f(i, t, ys if not first else y, args)
-            if first:
-                a0, a1, a2 = h * o0, h * o1, h * o2
-                k[6 * i], k[6 * i + 1], k[6 * i + 2] = o0, o1, o2
-                k[6 * i + 3], k[6 * i + 4], k[6 * i + 5] = d0, d1, d2
-                dst = ys
-            else:
-                a0 = 0.5 * h * (o0 + k[6 * i])
-                a1 = 0.5 * h * (o1 + k[6 * i + 1])
-                a2 = 0.5 * h * (o2 + k[6 * i + 2])
-                d0 = 0.5 * (d0 + k[6 * i + 3])
-                d1 = 0.5 * (d1 + k[6 * i + 4])
-                d2 = 0.5 * (d2 + k[6 * i + 5])
-                dst = y
-            m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
-            # Cayley retraction: exact rotation of m by the angle 2 atan(|a|/2) about a (= exp(a) + O(a^3))
-            c0 = a1 * m2 - a2 * m1
-            c1 = a2 * m0 - a0 * m2
-            c2 = a0 * m1 - a1 * m0
-            e0 = a1 * c2 - a2 * c1
-            e1 = a2 * c0 - a0 * c2
-            e2 = a0 * c1 - a1 * c0
-            q = 1.0 / (1.0 + 0.25 * (a0 * a0 + a1 * a1 + a2 * a2))
-            dst[3 * i] = m0 + q * (c0 + 0.5 * e0)
-            dst[3 * i + 1] = m1 + q * (c1 + 0.5 * e1)
-            dst[3 * i + 2] = m2 + q * (c2 + 0.5 * e2)
-            if extra:
-                b = 3 * n_sites + 3 * i
-                dst[b] = y[b] + h * d0
-                dst[b + 1] = y[b + 1] + h * d1
-                dst[b + 2] = y[b + 2] + h * d2
-
-    @jit
-    def advance_heun_local(site_f, g, args, n_sites, extra, t0, y, h, n_steps, save_every, out, norm_tol, step0):
-        """Geometric Heun fused with the right-hand side, for models whose time derivative at site i
-        depends on the other sites only through their spins: ``site_f(i, t, y, args)`` returns the
-        angular velocity (o0, o1, o2) of spin i and the time derivative (d0, d1, d2) of its optional
-        extra 3-block (stored after all spins, ``extra`` = True).  Two parallel sweeps per step, each
-        evaluating the field and updating the spin in one pass (no intermediate derivative arrays).
-        Spins move by Cayley rotations, so |m| = 1 to round-off."""
-        n = y.shape[0]
-        ys = np.empty(n)
-        k = np.empty(6 * n_sites)
-        sphere = np.arange(0, 3 * n_sites, 3)
-        for s in range(n_steps):
-            g(step0 + s, h, args)
-            t = t0 + s * h
-            local_heun_stage(site_f, args, t, y, h, ys, k, n_sites, extra, True)
-            local_heun_stage(site_f, args, t + h, y, h, ys, k, n_sites, extra, False)
-            st = check(y, sphere, norm_tol)
-            if st != OK:
-                return st, s + 1
-            if (s + 1) % save_every == 0:
-                out[(s + 1) // save_every - 1, :] = y
-        return OK, n_steps
-
-    return {"rk4": advance_rk4, "rkmk4": advance_rkmk4, "heun": advance_heun, "heun_local": advance_heun_local}
+    return {"rk4": advance_rk4, "rkmk4": advance_rkmk4, "heun": advance_heun}
 
 
 FIXED_STEP = _build_fixed_step(parallel=False)
@@ -302,6 +242,87 @@ FIXED_STEP_PARALLEL = _build_fixed_step(parallel=True)
 advance_rk4 = FIXED_STEP["rk4"]
 advance_rkmk4 = FIXED_STEP["rkmk4"]
 advance_heun = FIXED_STEP["heun"]
+
+
+_LOCAL_HEUN_CACHE = {}
+
+
+@nb.njit(inline="always")
+def heun_site_update(i, o0, o1, o2, d0, d1, d2, y, ys, k, h, n_sites, extra, first):
+    """Site i of a fused geometric Heun stage.  Stage 1 (first): store the angular velocity o and the
+    derivative d of the extra block, write the predictor ys_i = cay(h o) y_i; stage 2: y_i <-
+    cay(h/2 (o + o1)) y_i in place (site i reads only its own y_i).  Cayley retraction: the exact
+    rotation of m by the angle 2 atan(|a|/2) about a, = exp(a) + O(a^3)."""
+    if first:
+        a0, a1, a2 = h * o0, h * o1, h * o2
+        k[6 * i], k[6 * i + 1], k[6 * i + 2] = o0, o1, o2
+        k[6 * i + 3], k[6 * i + 4], k[6 * i + 5] = d0, d1, d2
+    else:
+        a0 = 0.5 * h * (o0 + k[6 * i])
+        a1 = 0.5 * h * (o1 + k[6 * i + 1])
+        a2 = 0.5 * h * (o2 + k[6 * i + 2])
+        d0 = 0.5 * (d0 + k[6 * i + 3])
+        d1 = 0.5 * (d1 + k[6 * i + 4])
+        d2 = 0.5 * (d2 + k[6 * i + 5])
+    m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
+    c0 = a1 * m2 - a2 * m1
+    c1 = a2 * m0 - a0 * m2
+    c2 = a0 * m1 - a1 * m0
+    e0 = a1 * c2 - a2 * c1
+    e1 = a2 * c0 - a0 * c2
+    e2 = a0 * c1 - a1 * c0
+    q = 1.0 / (1.0 + 0.25 * (a0 * a0 + a1 * a1 + a2 * a2))
+    dst = ys if first else y
+    dst[3 * i] = m0 + q * (c0 + 0.5 * e0)
+    dst[3 * i + 1] = m1 + q * (c1 + 0.5 * e1)
+    dst[3 * i + 2] = m2 + q * (c2 + 0.5 * e2)
+    if extra:
+        b = 3 * n_sites + 3 * i
+        dst[b] = y[b] + h * d0
+        dst[b + 1] = y[b + 1] + h * d1
+        dst[b + 2] = y[b + 2] + h * d2
+
+
+def local_heun(sweep, parallel):
+    """Geometric Heun fused with the right-hand side, for models whose time derivative at site i depends
+    on the other sites only through their spins.
+
+    ``sweep(sa, t, y, ys, k, h, n_sites, extra, first)`` is a plain Python function (compiled here, serial
+    or thread-parallel) that loops over the sites, evaluates the angular velocity o_i of spin i and the
+    derivative d_i of its optional extra 3-block (stored after all spins; ``extra`` = True) from
+    ``y`` (stage 1) or the predictor ``ys`` (stage 2), and calls :func:`heun_site_update`.  Each step is
+    two sweeps that evaluate the field and update the spin in one pass; |m| = 1 to round-off.
+
+    Returns ``advance(g, args, sa, n_sites, extra, t0, y, h, n_steps, save_every, out, norm_tol, step0)``;
+    ``g(step, h, args)`` is the per-step noise hook as for the other integrators.
+    """
+    key = (sweep, parallel)
+    if key in _LOCAL_HEUN_CACHE:
+        return _LOCAL_HEUN_CACHE[key]
+    jit = nb.njit(parallel=parallel)
+    check = jit(_check_py)
+    stage = jit(sweep)
+
+    @jit
+    def advance(g, args, sa, n_sites, extra, t0, y, h, n_steps, save_every, out, norm_tol, step0):
+        n = y.shape[0]
+        ys = np.empty(n)
+        k = np.empty(6 * n_sites)
+        sphere = np.arange(0, 3 * n_sites, 3)
+        for s in range(n_steps):
+            g(step0 + s, h, args)
+            t = t0 + s * h
+            stage(sa, t, y, ys, k, h, n_sites, extra, True)
+            stage(sa, t + h, y, ys, k, h, n_sites, extra, False)
+            st = check(y, sphere, norm_tol)
+            if st != OK:
+                return st, s + 1
+            if (s + 1) % save_every == 0:
+                out[(s + 1) // save_every - 1, :] = y
+        return OK, n_steps
+
+    _LOCAL_HEUN_CACHE[key] = advance
+    return advance
 
 
 # ------------------------------------------------------------------------------------------------

@@ -119,9 +119,9 @@ class LatticeLLG(LatticeModel):
         ctl = np.array([NONLOCAL_TOL, NONLOCAL_MAXIT])
         self.args = (self.hp, self.A, system.gnbr, self.G, np.zeros((2, 3 * n)), ctl, self.info, self.noise)
         self.rhs = system.kernels.llg_rhs
-        #: site-local form for the fused Heun integrator (only without pair damping)
-        self.site_rhs = None if system.gnbr.shape[1] else LK.llg_site
-        self.site_args = self.hp + (self.A, np.zeros((system.n_sub, 9)))
+        #: site-local sweep for the fused Heun integrator (only without pair damping)
+        self.site_rhs = None if system.gnbr.shape[1] else LK.llg_sweep
+        self.site_args = self.hp + (self.A, np.zeros((system.n_sub, 9)), _isotropic_flags(self.A, None))
         self.extra_block = False
 
     def initial_state(self, spins):
@@ -166,8 +166,8 @@ class LatticeInertialLLG(LatticeModel):
                      ctl, self.info, self.noise)
         self.rhs = system.kernels.illg_rhs
         local = system.gnbr.shape[1] == 0 and system.inbr.shape[1] == 0
-        self.site_rhs = LK.illg_site if local else None
-        self.site_args = self.hp + (self.A, self.E)
+        self.site_rhs = LK.illg_sweep if local else None
+        self.site_args = self.hp + (self.A, self.E, _isotropic_flags(self.A, self.E))
         self.extra_block = True
 
     def initial_state(self, spins, velocities=None):
@@ -227,3 +227,17 @@ def _apply_E(model, x, out):
             T = model.I[sysf.sub, k].reshape(-1, 3, 3)
             O += np.where(valid[:, k:k + 1], np.einsum("iab,ib->ia", T, X[np.maximum(j, 0)]), 0.0)
     out[:] = O.reshape(-1)
+
+
+def _isotropic_flags(A, E):
+    """(n_sub, 2): 1.0 where the on-site damping (column 0) / inertia (column 1) is a scalar times 1,
+    selecting the closed-form fast paths of the fused sweeps."""
+    def iso(X):
+        M = X.reshape(-1, 3, 3)
+        return np.array([1.0 if np.array_equal(m, m[0, 0] * np.eye(3)) else 0.0 for m in M])
+
+    out = np.zeros((A.shape[0], 2))
+    out[:, 0] = iso(A)
+    if E is not None:
+        out[:, 1] = iso(E) * (E[:, 0] != 0)
+    return out

@@ -53,3 +53,24 @@ def gilbert_precession(m0, m1, m2, h0, h1, h2, A):
     b2 = -(m0 * h1 - m1 * h0)
     q00, q01, q02, q10, q11, q12, q20, q21, q22 = cross_times_matrix_scalar(m0, m1, m2, A)
     return solve3_scalar(1.0 - q00, -q01, -q02, -q10, 1.0 - q11, -q12, -q20, -q21, 1.0 - q22, b0, b1, b2)
+
+
+@nb.njit(cache=True, inline="always")
+def gilbert_precession_row(m0, m1, m2, h0, h1, h2, A, r):
+    """:func:`gilbert_precession` with the damping tensor in row ``r`` of a (n, 9) table.
+
+    Indexing A[r, j] instead of passing the view A[r] keeps hot parallel loops free of array-view
+    reference counting (atomic, and shared between threads)."""
+    b0 = -(m1 * h2 - m2 * h1)
+    b1 = -(m2 * h0 - m0 * h2)
+    b2 = -(m0 * h1 - m1 * h0)
+    q00 = m1 * A[r, 6] - m2 * A[r, 3]
+    q01 = m1 * A[r, 7] - m2 * A[r, 4]
+    q02 = m1 * A[r, 8] - m2 * A[r, 5]
+    q10 = m2 * A[r, 0] - m0 * A[r, 6]
+    q11 = m2 * A[r, 1] - m0 * A[r, 7]
+    q12 = m2 * A[r, 2] - m0 * A[r, 8]
+    q20 = m0 * A[r, 3] - m1 * A[r, 0]
+    q21 = m0 * A[r, 4] - m1 * A[r, 1]
+    q22 = m0 * A[r, 5] - m1 * A[r, 2]
+    return solve3_scalar(1.0 - q00, -q01, -q02, -q10, 1.0 - q11, -q12, -q20, -q21, 1.0 - q22, b0, b1, b2)

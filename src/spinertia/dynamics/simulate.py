@@ -149,9 +149,17 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
     try:
         counters = np.zeros(2, dtype=np.int64)
         if fixed:
-            table = integ.FIXED_STEP_PARALLEL if getattr(model, "parallel", False) else integ.FIXED_STEP
-            advance = table[method]
+            parallel = getattr(model, "parallel", False)
             noise_hook = getattr(model, "noise_hook", integ.no_noise)
+            if method == "heun" and getattr(model, "site_rhs", None) is not None:
+                # site-local lattice models: the fused geometric Heun (one sweep per stage)
+                fused = integ.local_heun(model.site_rhs, parallel)
+
+                def advance(f, g, args, sphere_, t_s, y_, h_, n_, every_, out_, tol_, step0_):
+                    return fused(g, args, model.site_args, model.system.n_sites, model.extra_block, t_s, y_, h_,
+                                 n_, every_, out_, tol_, step0_)
+            else:
+                advance = (integ.FIXED_STEP_PARALLEL if parallel else integ.FIXED_STEP)[method]
             chunk_out = max(1, 20000 // save_every)
         else:
             chunk_out = 64

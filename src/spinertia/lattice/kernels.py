@@ -29,7 +29,8 @@ from types import SimpleNamespace
 import numba as nb
 import numpy as np
 
-from ..dynamics.linalg3 import gilbert_precession, solve3_scalar
+from ..dynamics.integrators import heun_site_update
+from ..dynamics.linalg3 import gilbert_precession_row, solve3_scalar
 from ..hamiltonian.macrospin import protocol_profile
 
 
@@ -44,29 +45,29 @@ def pair_sum(i, s, nbr, T, y, base):
         j = nbr[i, k]
         if j < 0:
             continue
-        t = T[s, k]
         x0 = y[base + 3 * j]
         x1 = y[base + 3 * j + 1]
         x2 = y[base + 3 * j + 2]
-        a0 += t[0] * x0 + t[1] * x1 + t[2] * x2
-        a1 += t[3] * x0 + t[4] * x1 + t[5] * x2
-        a2 += t[6] * x0 + t[7] * x1 + t[8] * x2
+        a0 += T[s, k, 0] * x0 + T[s, k, 1] * x1 + T[s, k, 2] * x2
+        a1 += T[s, k, 3] * x0 + T[s, k, 4] * x1 + T[s, k, 5] * x2
+        a2 += T[s, k, 6] * x0 + T[s, k, 7] * x1 + T[s, k, 8] * x2
     return a0, a1, a2
 
 
 @nb.njit(inline="always")
-def site_field(i, f, y, hp):
-    """Effective field h_i (reduced angular frequency) at site i; f = protocol profile f(t)."""
-    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise = hp
+def site_field(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise):
+    """Effective field h_i (reduced angular frequency) at site i; f = protocol profile f(t).
+
+    The arrays come unpacked from ``hp`` *outside* the parallel loops: extracting arrays from a tuple
+    inside a loop costs atomic reference counts per site, shared between threads."""
     s = sub[i]
     m0 = y[3 * i]
     m1 = y[3 * i + 1]
     m2 = y[3 * i + 2]
     a0, a1, a2 = pair_sum(i, s, nbr, T, y, 0)
-    K = aniso[s]
-    a0 += K[0] * m0 + K[1] * m1 + K[2] * m2 + h0[s, 0] + f * h1[s, 0]
-    a1 += K[3] * m0 + K[4] * m1 + K[5] * m2 + h0[s, 1] + f * h1[s, 1]
-    a2 += K[6] * m0 + K[7] * m1 + K[8] * m2 + h0[s, 2] + f * h1[s, 2]
+    a0 += aniso[s, 0] * m0 + aniso[s, 1] * m1 + aniso[s, 2] * m2 + h0[s, 0] + f * h1[s, 0]
+    a1 += aniso[s, 3] * m0 + aniso[s, 4] * m1 + aniso[s, 5] * m2 + h0[s, 1] + f * h1[s, 1]
+    a2 += aniso[s, 6] * m0 + aniso[s, 7] * m1 + aniso[s, 8] * m2 + h0[s, 2] + f * h1[s, 2]
     if hsite.shape[0] > 0:
         a0 += hsite[i, 0]
         a1 += hsite[i, 1]
@@ -80,10 +81,11 @@ def site_field(i, f, y, hp):
 
 def _field_all_py(t, y, hp, h):
     """h[3i:3i+3] <- effective field at every site (reduced units)."""
-    f = protocol_profile(t, hp[6])
-    n = hp[0].shape[0]
+    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise = hp
+    f = protocol_profile(t, fp)
+    n = sub.shape[0]
     for i in nb.prange(n):
-        a0, a1, a2 = site_field(i, f, y, hp)
+        a0, a1, a2 = site_field(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise)
         h[3 * i] = a0
         h[3 * i + 1] = a1
         h[3 * i + 2] = a2
@@ -100,10 +102,9 @@ def _energy_sites_py(t, y, ep, e):
         m1 = y[3 * i + 1]
         m2 = y[3 * i + 2]
         a0, a1, a2 = pair_sum(i, s, nbr, TJ, y, 0)
-        K = KJ[s]
-        k0 = K[0] * m0 + K[1] * m1 + K[2] * m2
-        k1 = K[3] * m0 + K[4] * m1 + K[5] * m2
-        k2 = K[6] * m0 + K[7] * m1 + K[8] * m2
+        k0 = KJ[s, 0] * m0 + KJ[s, 1] * m1 + KJ[s, 2] * m2
+        k1 = KJ[s, 3] * m0 + KJ[s, 4] * m1 + KJ[s, 5] * m2
+        k2 = KJ[s, 6] * m0 + KJ[s, 7] * m1 + KJ[s, 8] * m2
         b0 = B0[0] + f * B1[0]
         b1 = B0[1] + f * B1[1]
         b2 = B0[2] + f * B1[2]
@@ -125,16 +126,16 @@ def _llg_rhs_py(t, y, args, dydt):
     noise) -- ``noise`` (the thermal-noise parameters) is read only by the per-step noise hook.
     """
     hp, A, gnbr, G, work, ctl, info, noise = args
-    sub = hp[0]
+    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise = hp
     n = sub.shape[0]
-    f = protocol_profile(t, hp[6])
+    f = protocol_profile(t, fp)
     h = work[0]
     for i in nb.prange(n):
-        a0, a1, a2 = site_field(i, f, y, hp)
+        a0, a1, a2 = site_field(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise)
         h[3 * i] = a0
         h[3 * i + 1] = a1
         h[3 * i + 2] = a2
-        x0, x1, x2 = gilbert_precession(y[3 * i], y[3 * i + 1], y[3 * i + 2], a0, a1, a2, A[sub[i]])
+        x0, x1, x2 = gilbert_precession_row(y[3 * i], y[3 * i + 1], y[3 * i + 2], a0, a1, a2, A, sub[i])
         dydt[3 * i] = x0
         dydt[3 * i + 1] = x1
         dydt[3 * i + 2] = x2
@@ -150,8 +151,8 @@ def _llg_rhs_py(t, y, args, dydt):
         for i in nb.prange(n):
             s = sub[i]
             g0, g1, g2 = pair_sum(i, s, gnbr, G, dydt, 0)
-            x0, x1, x2 = gilbert_precession(y[3 * i], y[3 * i + 1], y[3 * i + 2],
-                                            h[3 * i] - g0, h[3 * i + 1] - g1, h[3 * i + 2] - g2, A[s])
+            x0, x1, x2 = gilbert_precession_row(y[3 * i], y[3 * i + 1], y[3 * i + 2],
+                                            h[3 * i] - g0, h[3 * i + 1] - g1, h[3 * i + 2] - g2, A, s)
             vnew[3 * i] = x0
             vnew[3 * i + 1] = x1
             vnew[3 * i + 2] = x2
@@ -166,35 +167,50 @@ def _llg_rhs_py(t, y, args, dydt):
     dydt[:] = np.nan
 
 
-@nb.njit(inline="always")
-def llg_site(i, t, y, sa):
-    """Site-local LLG for the fused Heun integrator: angular velocity Omega_i = m_i x dm_i/dt.
+def _llg_sweep_py(sa, t, y, ys, k, h, n_sites, extra, first):
+    """One stage of the fused geometric Heun for the site-local LLG (see integrators.local_heun).
 
-    sa = hp + (A, E): a flat tuple of arrays (numba parallel loops cannot capture nested tuples)."""
-    hp = sa[:9]
-    A = sa[9]
-    s = hp[0][i]
-    f = protocol_profile(t, hp[6])
-    h0, h1, h2 = site_field(i, f, y, hp)
-    m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
-    x0, x1, x2 = gilbert_precession(m0, m1, m2, h0, h1, h2, A[s])
-    return m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0, 0.0, 0.0, 0.0
+    sa = hp + (A, E): the field arrays, on-site damping (and an unused inertia slot)."""
+    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise, A, E, iso = sa
+    f = protocol_profile(t, fp)
+    src = y if first else ys
+    for i in nb.prange(n_sites):
+        s = sub[i]
+        hx, hy, hz = site_field(i, f, src, sub, nbr, T, aniso, h0, h1, hsite, hnoise)
+        m0, m1, m2 = src[3 * i], src[3 * i + 1], src[3 * i + 2]
+        if iso[s, 0] != 0.0:
+            # scalar alpha: Omega = (h_perp + alpha m x h) / (1 + alpha^2)  (Landau-Lifshitz form)
+            al = A[s, 0]
+            mh = m0 * hx + m1 * hy + m2 * hz
+            c = 1.0 / (1.0 + al * al)
+            o0 = c * (hx - mh * m0 + al * (m1 * hz - m2 * hy))
+            o1 = c * (hy - mh * m1 + al * (m2 * hx - m0 * hz))
+            o2 = c * (hz - mh * m2 + al * (m0 * hy - m1 * hx))
+        else:
+            x0, x1, x2 = gilbert_precession_row(m0, m1, m2, hx, hy, hz, A, s)
+            o0, o1, o2 = m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0
+        heun_site_update(i, o0, o1, o2, 0.0, 0.0, 0.0, y, ys, k, h, n_sites, extra, first)
 
 
 # ---------------------------------------------------------------------------------------------------
 # inertial LLG
 # ---------------------------------------------------------------------------------------------------
+def _illg_sweep_py(sa, t, y, ys, k, h, n_sites, extra, first):
+    """One stage of the fused geometric Heun for the site-local iLLG (on-site inertia and damping): the
+    angular velocity w_i (perpendicular part) rotates spin i and dw_i/dt = m_i x d2m_i/dt2 updates w_i."""
+    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise, A, E, iso = sa
+    f = protocol_profile(t, fp)
+    src = y if first else ys
+    for i in nb.prange(n_sites):
+        _illg_site(i, f, src, sub, nbr, T, aniso, h0, h1, hsite, hnoise, A, E, iso, y, ys, k, h, n_sites, extra,
+                   first)
+
+
 @nb.njit(inline="always")
-def illg_site(i, t, y, sa):
-    """Site-local iLLG (on-site inertia and damping) for the fused Heun integrator: returns the
-    angular velocity w_i (perpendicular part) of spin i and dw_i/dt = m_i x d2m_i/dt2; sa = hp + (A, E)."""
-    hp = sa[:9]
-    A = sa[9]
-    E = sa[10]
-    sub = hp[0]
-    n = sub.shape[0]
+def _illg_site(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise, A, E, iso, yb, ys, k, h, n_sites, extra,
+               first):
+    n = n_sites
     s = sub[i]
-    f = protocol_profile(t, hp[6])
     m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
     o = 3 * n + 3 * i
     w0, w1, w2 = y[o], y[o + 1], y[o + 2]
@@ -205,45 +221,55 @@ def illg_site(i, t, y, sa):
     v0 = w1 * m2 - w2 * m1
     v1 = w2 * m0 - w0 * m2
     v2 = w0 * m1 - w1 * m0
-    h0, h1, h2 = site_field(i, f, y, hp)
-    a = A[s]
-    g0 = a[0] * v0 + a[1] * v1 + a[2] * v2
-    g1 = a[3] * v0 + a[4] * v1 + a[5] * v2
-    g2 = a[6] * v0 + a[7] * v1 + a[8] * v2
+    hx, hy, hz = site_field(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise)
+    g0 = A[s, 0] * v0 + A[s, 1] * v1 + A[s, 2] * v2
+    g1 = A[s, 3] * v0 + A[s, 4] * v1 + A[s, 5] * v2
+    g2 = A[s, 6] * v0 + A[s, 7] * v1 + A[s, 8] * v2
     vv = v0 * v0 + v1 * v1 + v2 * v2
-    c0 = v0 + (m1 * (h2 - g2) - m2 * (h1 - g1))
-    c1 = v1 + (m2 * (h0 - g0) - m0 * (h2 - g2))
-    c2 = v2 + (m0 * (h1 - g1) - m1 * (h0 - g0))
-    e = E[s]
-    x0, x1, x2 = solve3_scalar(m1 * e[6] - m2 * e[3] + m0 * m0, m1 * e[7] - m2 * e[4] + m0 * m1,
-                               m1 * e[8] - m2 * e[5] + m0 * m2,
-                               m2 * e[0] - m0 * e[6] + m1 * m0, m2 * e[1] - m0 * e[7] + m1 * m1,
-                               m2 * e[2] - m0 * e[8] + m1 * m2,
-                               m0 * e[3] - m1 * e[0] + m2 * m0, m0 * e[4] - m1 * e[1] + m2 * m1,
-                               m0 * e[5] - m1 * e[2] + m2 * m2,
-                               c0 - vv * m0, c1 - vv * m1, c2 - vv * m2)
-    return w0, w1, w2, m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0
+    c0 = v0 + (m1 * (hz - g2) - m2 * (hy - g1))
+    c1 = v1 + (m2 * (hx - g0) - m0 * (hz - g2))
+    c2 = v2 + (m0 * (hy - g1) - m1 * (hx - g0))
+    r0, r1, r2 = c0 - vv * m0, c1 - vv * m1, c2 - vv * m2
+    if iso[s, 1] != 0.0:
+        # scalar eta: ([m x] eta + m m^T) x = r  ->  x = (m . r) m - (m x r) / eta
+        mr = m0 * r0 + m1 * r1 + m2 * r2
+        ie = 1.0 / E[s, 0]
+        x0 = mr * m0 - ie * (m1 * r2 - m2 * r1)
+        x1 = mr * m1 - ie * (m2 * r0 - m0 * r2)
+        x2 = mr * m2 - ie * (m0 * r1 - m1 * r0)
+        heun_site_update(i, w0, w1, w2, m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0,
+                         yb, ys, k, h, n_sites, extra, first)
+        return
+    x0, x1, x2 = solve3_scalar(m1 * E[s, 6] - m2 * E[s, 3] + m0 * m0, m1 * E[s, 7] - m2 * E[s, 4] + m0 * m1,
+                               m1 * E[s, 8] - m2 * E[s, 5] + m0 * m2,
+                               m2 * E[s, 0] - m0 * E[s, 6] + m1 * m0, m2 * E[s, 1] - m0 * E[s, 7] + m1 * m1,
+                               m2 * E[s, 2] - m0 * E[s, 8] + m1 * m2,
+                               m0 * E[s, 3] - m1 * E[s, 0] + m2 * m0, m0 * E[s, 4] - m1 * E[s, 1] + m2 * m1,
+                               m0 * E[s, 5] - m1 * E[s, 2] + m2 * m2,
+                               r0, r1, r2)
+    heun_site_update(i, w0, w1, w2, m1 * x2 - m2 * x1, m2 * x0 - m0 * x2, m0 * x1 - m1 * x0,
+                     yb, ys, k, h, n_sites, extra, first)
 
 
 @nb.njit(inline="always")
-def _proj_precond(m0, m1, m2, e, r0, r1, r2):
+def _proj_precond(m0, m1, m2, E, s, r0, r1, r2):
     """Solve (P E P + m m^T) z = r for tangent r (P = 1 - m m^T): the block preconditioner.
 
     (P E P)_ab = E_ab - m_a (m^T E)_b - (E m)_a m_b + m_a m_b (m^T E m)."""
-    u0 = e[0] * m0 + e[1] * m1 + e[2] * m2
-    u1 = e[3] * m0 + e[4] * m1 + e[5] * m2
-    u2 = e[6] * m0 + e[7] * m1 + e[8] * m2
-    w0 = m0 * e[0] + m1 * e[3] + m2 * e[6]
-    w1 = m0 * e[1] + m1 * e[4] + m2 * e[7]
-    w2 = m0 * e[2] + m1 * e[5] + m2 * e[8]
+    u0 = E[s, 0] * m0 + E[s, 1] * m1 + E[s, 2] * m2
+    u1 = E[s, 3] * m0 + E[s, 4] * m1 + E[s, 5] * m2
+    u2 = E[s, 6] * m0 + E[s, 7] * m1 + E[s, 8] * m2
+    w0 = m0 * E[s, 0] + m1 * E[s, 3] + m2 * E[s, 6]
+    w1 = m0 * E[s, 1] + m1 * E[s, 4] + m2 * E[s, 7]
+    w2 = m0 * E[s, 2] + m1 * E[s, 5] + m2 * E[s, 8]
     g = m0 * u0 + m1 * u1 + m2 * u2 + 1.0
     return solve3_scalar(
-        e[0] - m0 * w0 - u0 * m0 + m0 * m0 * g, e[1] - m0 * w1 - u0 * m1 + m0 * m1 * g,
-        e[2] - m0 * w2 - u0 * m2 + m0 * m2 * g,
-        e[3] - m1 * w0 - u1 * m0 + m1 * m0 * g, e[4] - m1 * w1 - u1 * m1 + m1 * m1 * g,
-        e[5] - m1 * w2 - u1 * m2 + m1 * m2 * g,
-        e[6] - m2 * w0 - u2 * m0 + m2 * m0 * g, e[7] - m2 * w1 - u2 * m1 + m2 * m1 * g,
-        e[8] - m2 * w2 - u2 * m2 + m2 * m2 * g,
+        E[s, 0] - m0 * w0 - u0 * m0 + m0 * m0 * g, E[s, 1] - m0 * w1 - u0 * m1 + m0 * m1 * g,
+        E[s, 2] - m0 * w2 - u0 * m2 + m0 * m2 * g,
+        E[s, 3] - m1 * w0 - u1 * m0 + m1 * m0 * g, E[s, 4] - m1 * w1 - u1 * m1 + m1 * m1 * g,
+        E[s, 5] - m1 * w2 - u1 * m2 + m1 * m2 * g,
+        E[s, 6] - m2 * w0 - u2 * m0 + m2 * m0 * g, E[s, 7] - m2 * w1 - u2 * m1 + m2 * m1 * g,
+        E[s, 8] - m2 * w2 - u2 * m2 + m2 * m2 * g,
         r0, r1, r2)
 
 
@@ -253,14 +279,13 @@ def _apply_inertia(i, s, y, E, inbr, I, x, out):
     m0 = y[3 * i]
     m1 = y[3 * i + 1]
     m2 = y[3 * i + 2]
-    e = E[s]
     x0 = x[3 * i]
     x1 = x[3 * i + 1]
     x2 = x[3 * i + 2]
     a0, a1, a2 = pair_sum(i, s, inbr, I, x, 0)
-    a0 += e[0] * x0 + e[1] * x1 + e[2] * x2
-    a1 += e[3] * x0 + e[4] * x1 + e[5] * x2
-    a2 += e[6] * x0 + e[7] * x1 + e[8] * x2
+    a0 += E[s, 0] * x0 + E[s, 1] * x1 + E[s, 2] * x2
+    a1 += E[s, 3] * x0 + E[s, 4] * x1 + E[s, 5] * x2
+    a2 += E[s, 6] * x0 + E[s, 7] * x1 + E[s, 8] * x2
     d = m0 * a0 + m1 * a1 + m2 * a2
     out[3 * i] = a0 - d * m0
     out[3 * i + 1] = a1 - d * m1
@@ -274,10 +299,10 @@ def _illg_rhs_py(t, y, args, dydt):
     info [iters, fails], noise).
     """
     hp, A, gnbr, G, E, inbr, I, work, ctl, info, noise = args
-    sub = hp[0]
+    sub, nbr, T, aniso, h0, h1, fp, hsite, hnoise = hp
     n = sub.shape[0]
     o = 3 * n
-    f = protocol_profile(t, hp[6])
+    f = protocol_profile(t, fp)
     v = work[0]
     c = work[1]
     for i in nb.prange(n):
@@ -291,29 +316,27 @@ def _illg_rhs_py(t, y, args, dydt):
         s = sub[i]
         m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
         v0, v1, v2 = v[3 * i], v[3 * i + 1], v[3 * i + 2]
-        h0, h1, h2 = site_field(i, f, y, hp)
-        a = A[s]
+        hx, hy, hz = site_field(i, f, y, sub, nbr, T, aniso, h0, h1, hsite, hnoise)
         g0, g1, g2 = pair_sum(i, s, gnbr, G, v, 0)
-        g0 += a[0] * v0 + a[1] * v1 + a[2] * v2
-        g1 += a[3] * v0 + a[4] * v1 + a[5] * v2
-        g2 += a[6] * v0 + a[7] * v1 + a[8] * v2
+        g0 += A[s, 0] * v0 + A[s, 1] * v1 + A[s, 2] * v2
+        g1 += A[s, 3] * v0 + A[s, 4] * v1 + A[s, 5] * v2
+        g2 += A[s, 6] * v0 + A[s, 7] * v1 + A[s, 8] * v2
         vv = v0 * v0 + v1 * v1 + v2 * v2
         # c = v + m x h - m x (damping): then m x sum_j E_ij d2m_j = c
-        c0 = v0 + (m1 * (h2 - g2) - m2 * (h1 - g1))
-        c1 = v1 + (m2 * (h0 - g0) - m0 * (h2 - g2))
-        c2 = v2 + (m0 * (h1 - g1) - m1 * (h0 - g0))
+        c0 = v0 + (m1 * (hz - g2) - m2 * (hy - g1))
+        c1 = v1 + (m2 * (hx - g0) - m0 * (hz - g2))
+        c2 = v2 + (m0 * (hy - g1) - m1 * (hx - g0))
         if not nonlocal_inertia:
             # ([m x] E + m m^T) x = c - |v|^2 m ; the m m^T row carries m . m'' = -|v|^2
-            e = E[s]
-            q00 = m1 * e[6] - m2 * e[3] + m0 * m0
-            q01 = m1 * e[7] - m2 * e[4] + m0 * m1
-            q02 = m1 * e[8] - m2 * e[5] + m0 * m2
-            q10 = m2 * e[0] - m0 * e[6] + m1 * m0
-            q11 = m2 * e[1] - m0 * e[7] + m1 * m1
-            q12 = m2 * e[2] - m0 * e[8] + m1 * m2
-            q20 = m0 * e[3] - m1 * e[0] + m2 * m0
-            q21 = m0 * e[4] - m1 * e[1] + m2 * m1
-            q22 = m0 * e[5] - m1 * e[2] + m2 * m2
+            q00 = m1 * E[s, 6] - m2 * E[s, 3] + m0 * m0
+            q01 = m1 * E[s, 7] - m2 * E[s, 4] + m0 * m1
+            q02 = m1 * E[s, 8] - m2 * E[s, 5] + m0 * m2
+            q10 = m2 * E[s, 0] - m0 * E[s, 6] + m1 * m0
+            q11 = m2 * E[s, 1] - m0 * E[s, 7] + m1 * m1
+            q12 = m2 * E[s, 2] - m0 * E[s, 8] + m1 * m2
+            q20 = m0 * E[s, 3] - m1 * E[s, 0] + m2 * m0
+            q21 = m0 * E[s, 4] - m1 * E[s, 1] + m2 * m1
+            q22 = m0 * E[s, 5] - m1 * E[s, 2] + m2 * m2
             x0, x1, x2 = solve3_scalar(q00, q01, q02, q10, q11, q12, q20, q21, q22,
                                        c0 - vv * m0, c1 - vv * m1, c2 - vv * m2)
             dydt[3 * i] = v0
@@ -367,7 +390,7 @@ def _nonlocal_acceleration_py(y, v, c, E, inbr, I, work, ctl, info, sub, dydt):
         for i in nb.prange(n):
             s = sub[i]
             r[3 * i], r[3 * i + 1], r[3 * i + 2] = b[3 * i], b[3 * i + 1], b[3 * i + 2]
-            z0, z1, z2 = _proj_precond(y[3 * i], y[3 * i + 1], y[3 * i + 2], E[s], b[3 * i], b[3 * i + 1],
+            z0, z1, z2 = _proj_precond(y[3 * i], y[3 * i + 1], y[3 * i + 2], E, s, b[3 * i], b[3 * i + 1],
                                        b[3 * i + 2])
             z[3 * i], z[3 * i + 1], z[3 * i + 2] = z0, z1, z2
             rz += z0 * b[3 * i] + z1 * b[3 * i + 1] + z2 * b[3 * i + 2]
@@ -391,7 +414,7 @@ def _nonlocal_acceleration_py(y, v, c, E, inbr, I, work, ctl, info, sub, dydt):
             rz_new = 0.0
             for i in nb.prange(n):
                 s = sub[i]
-                z0, z1, z2 = _proj_precond(y[3 * i], y[3 * i + 1], y[3 * i + 2], E[s], r[3 * i], r[3 * i + 1],
+                z0, z1, z2 = _proj_precond(y[3 * i], y[3 * i + 1], y[3 * i + 2], E, s, r[3 * i], r[3 * i + 1],
                                            r[3 * i + 2])
                 z[3 * i], z[3 * i + 1], z[3 * i + 2] = z0, z1, z2
                 rz_new += z0 * r[3 * i] + z1 * r[3 * i + 1] + z2 * r[3 * i + 2]
@@ -411,7 +434,7 @@ def _nonlocal_acceleration_py(y, v, c, E, inbr, I, work, ctl, info, sub, dydt):
                 r0 = b[3 * i] - (g0 - d * m0)
                 r1 = b[3 * i + 1] - (g1 - d * m1)
                 r2 = b[3 * i + 2] - (g2 - d * m2)
-                z0, z1, z2 = _proj_precond(m0, m1, m2, E[s], r0, r1, r2)
+                z0, z1, z2 = _proj_precond(m0, m1, m2, E, s, r0, r1, r2)
                 z[3 * i], z[3 * i + 1], z[3 * i + 2] = z0, z1, z2
             for i in nb.prange(n):
                 _apply_inertia(i, sub[i], y, E, inbr, I, z, q)
@@ -448,6 +471,11 @@ def build_kernels(parallel):
     return SimpleNamespace(parallel=parallel, field_all=jit(_field_all_py), energy_sites=jit(_energy_sites_py),
                            llg_rhs=jit(_llg_rhs_py), illg_rhs=jit(illg_py),
                            nonlocal_acceleration=nonlocal_acceleration)
+
+
+#: fused-Heun sweeps (plain Python functions; integrators.local_heun compiles them serial or parallel)
+llg_sweep = _llg_sweep_py
+illg_sweep = _illg_sweep_py
 
 
 def _rebind(func, extra_globals):
