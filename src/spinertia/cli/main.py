@@ -1,4 +1,4 @@
-"""Command line interface: ``spinertia run | modes | reproduce``.
+"""Command line interface: ``spinertia run | modes | bands | reproduce``.
 
 Exit codes: 0 success, 1 unavailable feature or unexpected failure, 2 bad input (message, no
 traceback), 3 the simulation diverged (partial result written), 130 interrupted (partial result
@@ -112,9 +112,13 @@ def build_parser():
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quick", action="store_true", help="short runs (smoke test)")
     p.add_argument("--seed", action="append", metavar="ID",
-                   help="seed paper to reproduce (repeatable; default 000)")
+                   help="seed paper to reproduce (repeatable; default: all registered seeds)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=cmd_reproduce)
+
+    from .bands import add_bands_parser
+
+    add_bands_parser(sub)
     return parser
 
 
@@ -294,7 +298,9 @@ def cmd_reproduce(args):
                  "installation lacks")
             return EXIT_FAILURE
         raise
-    seeds = args.seed or ["000"]
+    from ..reproduce import available_seeds
+
+    seeds = args.seed or list(available_seeds())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result = run_reproduce(out, quick=args.quick, seeds=seeds, progress=not args.no_progress)

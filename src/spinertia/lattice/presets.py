@@ -30,7 +30,15 @@ def seed001_checkerboard(size=(8, 4), periodic=True, **overrides) -> System:
     if p["J2"]:
         sysm.add_exchange(p["J2"], bonds=same_x)
     if p["D"]:
-        sysm.add_dmi(p["D"], bonds=same_x, kind="vector", vector=(0.0, 0.0, 1.0))
+        if p["dmi"] == "x2":
+            sysm.add_dmi(p["D"], bonds=same_x, kind="vector", vector=(0.0, 0.0, 1.0))
+        elif p["dmi"] == "diagonal":  # spec 1.1 alternative: D sgn(delta_x) z on the (+-a, +-b) bonds
+            diag = [(s, s, off) for s in ("A", "B") for off in ((1, 0), (0, 1))]  # (a, b) and (a, -b)
+            sysm.add_dmi(p["D"], bonds=diag, kind="vector", vector=(0.0, 0.0, 1.0))
+        else:
+            from ..errors import InputError
+
+            raise InputError(f"dmi must be 'x2' or 'diagonal', got {p['dmi']!r}")
     for s in ("A", "B"):
         sysm.add_anisotropy(p[f"K_{s}"], axis=(0, 0, 1), sublattice=s)
         sysm.set_inertia(p[f"eta_{s}{s}"], sublattice=s)

@@ -31,6 +31,8 @@ __all__ = ["REGISTRY", "register_seed", "available_seeds", "run_reproduce"]
 #: seed id -> module path.  Add later seeds here (or call register_seed).
 REGISTRY: dict[str, str] = {
     "000": "spinertia.reproduce.seed000",
+    "001": "spinertia.reproduce.seed001",
+    "003": "spinertia.reproduce.seed003",
 }
 
 
@@ -54,13 +56,15 @@ def _normalize(seed) -> str:
     return s
 
 
-def run_reproduce(out_dir, quick=False, seeds=("000",), progress=False) -> dict:
+def run_reproduce(out_dir, quick=False, seeds=None, progress=False) -> dict:
     """Run the reproductions of ``seeds`` into ``out_dir`` (one sub-folder ``seedNNN`` per seed).
 
-    quick=True uses coarser output cadences and fewer comparison runs (seconds to a minute per seed).
+    seeds=None runs every registered seed.  quick=True uses coarser output cadences and fewer comparison runs (seconds to a minute per seed).
     Returns {'out_dir', 'quick', 'seeds': {seed: result of the seed's run()}, 'all_passed', 'n_checks',
     'n_failed', 'wall_s', 'index'}; also writes ``out_dir/report.md`` (index) and ``out_dir/checks.json``.
     """
+    if seeds is None:
+        seeds = available_seeds()
     if isinstance(seeds, (str, int)):
         seeds = (seeds,)
     wanted = [_normalize(s) for s in seeds]

@@ -67,6 +67,18 @@ def spinwave_model(system: System, ground_state=None) -> SpinWaveModel:
             # constant; only the traceless in-plane part mixes beta+ and beta- (elliptical modes)
             K_perp=Kperp if np.abs(Kperp).max() > 0 else None,
             I_perp=Iperp if np.abs(Iperp).max() > 0 else None)
+    # the in-plane DMI components drop out of linear order only if they exert no torque on the z state:
+    # their sum over the bonds leaving each sublattice must vanish
+    net = np.zeros((lat.n_sub, 3))
+    for b, T in zip(system.exchange.bonds, system.exchange.tensors):
+        D = -axial_vector(T)
+        net[b.s] += D
+        net[b.t] -= D
+    dscale = max(1e-300, max((np.abs(T).max() for T in system.exchange.tensors), default=0.0))
+    bad = np.flatnonzero(np.abs(net[:, :2]).max(axis=1) > TOL * dscale)
+    _check(bad.size == 0, "the in-plane DMI components do not cancel on sublattice(s) "
+           f"{[lat.names[i] for i in bad]}: the state along z is not an equilibrium and the spin-wave theory "
+           "about it does not apply")
     for b, T in zip(system.exchange.bonds, system.exchange.tensors):
         sym = 0.5 * (T + T.T)
         J = sym[2, 2]
