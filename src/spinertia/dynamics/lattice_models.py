@@ -67,6 +67,13 @@ class LatticeModel:
         #: thread-parallel kernels and integrators for large systems (lattice.kernels.PARALLEL_MIN_SITES)
         self.parallel = system.kernels.parallel
 
+    #: units of the observables for result files (see io.results.OBSERVABLE_UNITS)
+    observable_units = {
+        "magnetization": ("1", "1", "moment-weighted mean spin direction"),
+        "energy": ("1", "J", "energy of the spin Hamiltonian"),
+        "kinetic_energy": ("1", "J", "inertial energy 1/2 sum (mu/gamma) v . E v"),
+    }
+
     def derivative(self, t, y):
         out = np.empty_like(y)
         self.rhs(float(t), np.ascontiguousarray(y, dtype=float), self.args, out)

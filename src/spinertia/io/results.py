@@ -100,13 +100,14 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
         raise InputError(f"trajectory arrays do not match: t has shape {t.shape}, Y has shape {Y.shape}")
     with np.errstate(all="ignore"):
         obs = model.observables(t, Y) if len(t) else {}
+    units_table = {**OBSERVABLE_UNITS, **getattr(model, "observable_units", {})}
     coords = {"time": ("time", t * t_unit, {"units": "s", "long_name": "time", "standard_name": "time"}),
               "component": ("component", np.array(["x", "y", "z"]))}
     data_vars = {}
     n = len(t)
     for name, value in obs.items():
         value = np.asarray(value)
-        kind, unit, long_name = OBSERVABLE_UNITS.get(name, (None, "reduced (unknown dimension)", name))
+        kind, unit, long_name = units_table.get(name, (None, "reduced (unknown dimension)", name))
         scale = 1.0 if kind is None else _scale(kind, t_unit)
         value = value * scale
         if name == "aux":
@@ -122,10 +123,16 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
         else:
             dims = ("time",) + tuple(f"{name}_dim{i}" for i in range(1, value.ndim))
         data_vars[name] = (dims, value, {"units": unit, "long_name": long_name})
-    gamma = float(getattr(model.hamiltonian, "gamma", float("nan")))
+    g = np.asarray(getattr(model.hamiltonian, "gamma", float("nan")), dtype=float)
+    gamma = float(g) if g.ndim == 0 else float(g[0]) if np.all(g == g[0]) else float("nan")
     if "h_eff" in obs and math.isfinite(gamma) and gamma > 0:
         data_vars["B_eff"] = (("time", "component"), np.asarray(obs["h_eff"]) / t_unit / gamma,
                               {"units": "T", "long_name": "effective field h_eff / gamma (without memory field)"})
+    lattice = getattr(model, "system", None)
+    if lattice is not None and hasattr(lattice, "positions"):  # lattice run: spins per site, positions
+        coords["site"] = ("site", np.arange(lattice.n_sites))
+        coords["position"] = (("site", "component"), lattice.positions, {"units": "m"})
+        data_vars["spins"] = (("time", "site", "component"), model.spins(Y), {"units": "1", "long_name": "spin directions"})
     data_vars["state"] = (("time", "state_index"), Y,
                           {"units": f"reduced (time unit {t_unit:g} s)",
                            "long_name": f"raw integrator state of the {model.name} model"})
@@ -137,7 +144,7 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
     except Exception as err:  # describe must never prevent saving a result
         description = {"model": getattr(model, "name", "?"), "describe_error": repr(err)}
     ds_attrs = {
-        "title": "spinertia macrospin trajectory",
+        "title": "spinertia lattice trajectory" if lattice is not None else "spinertia macrospin trajectory",
         "spinertia_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model": str(getattr(model, "name", "?")),
@@ -227,8 +234,12 @@ def summary_from_dataset(ds: xr.Dataset) -> dict:
         out["final_m_norm"] = _finite_or_none(norm[-1])
         out["m_norm_min"] = _finite_or_none(np.nanmin(norm)) if np.any(np.isfinite(norm)) else None
         out["m_norm_max"] = _finite_or_none(np.nanmax(norm)) if np.any(np.isfinite(norm)) else None
-    if n and "energy" in ds:
+    if n and "energy" in ds and ds["energy"].attrs.get("units") == "J":
+        out["final_energy_J"] = _finite_or_none(ds["energy"].values[-1])
+    elif n and "energy" in ds:
         out["final_energy_rad_per_s"] = _finite_or_none(ds["energy"].values[-1])
+    if n and "magnetization" in ds:
+        out["final_magnetization"] = [_finite_or_none(v) for v in np.asarray(ds["magnetization"].values)[-1]]
     if n and "total_energy" in ds:
         e = np.asarray(ds["total_energy"].values, dtype=float)
         scale = abs(e[0])

@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 MODEL_TYPES = ("llg", "illg", "kernel")
-INTEGRATORS = ("rk4", "rkmk4", "dp45")
+INTEGRATORS = ("rk4", "rkmk4", "heun", "dp45")
 PROTOCOL_KEYS = {"static": (), "step": ("t_on",), "sine": ("frequency", "phase"), "pulse": ("t0", "width")}
 ANISOTROPY_TYPES = ("uniaxial", "easy_plane", "tensor")
 KERNEL_TYPES = ("phonon",)
@@ -540,7 +540,12 @@ def build_run_settings(table, units: ReducedUnits, model=None):
 # entry points
 # ------------------------------------------------------------------------------------------------
 def scenario_from_dict(raw: dict, path=None) -> Scenario:
-    """Validate and build a scenario from a parsed TOML table."""
+    """Validate and build a scenario from a parsed TOML table (a lattice scenario when [system] has
+    ``lattice`` or ``preset``: :mod:`spinertia.io.lattice_scenario`)."""
+    from .lattice_scenario import is_lattice_scenario, lattice_scenario_from_dict
+
+    if is_lattice_scenario(raw):
+        return lattice_scenario_from_dict(raw, path)
     raw = _table(raw, "")
     _check_keys(raw, "")
     for section in ("system", "model", "initial", "run"):
