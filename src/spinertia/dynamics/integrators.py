@@ -96,7 +96,8 @@ def _build_fixed_step(parallel):
             out[i] = y[i] + a * k[i]
 
     @jit
-    def rk4_step(f, args, t, y, h, k1, k2, k3, k4, tmp):
+    def rk4_step(f, args, t, y, h, is_sphere, sphere, W):
+        k1, k2, k3, k4, tmp = W[0], W[1], W[2], W[3], W[4]
         f(t, y, args, k1)
         axpy(tmp, y, 0.5 * h, k1)
         f(t + 0.5 * h, tmp, args, k2)
@@ -106,21 +107,6 @@ def _build_fixed_step(parallel):
         f(t + h, tmp, args, k4)
         for i in nb.prange(y.shape[0]):
             y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0
-
-    @jit
-    def advance_rk4(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
-        """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps)."""
-        n = y.shape[0]
-        k1, k2, k3, k4, tmp = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        for s in range(n_steps):
-            g(step0 + s, h, args)
-            rk4_step(f, args, t0 + s * h, y, h, k1, k2, k3, k4, tmp)
-            st = check(y, sphere, norm_tol)
-            if st != OK:
-                return st, s + 1
-            if (s + 1) % save_every == 0:
-                out[(s + 1) // save_every - 1, :] = y
-        return OK, n_steps
 
     @jit
     def lie_apply(y, u, is_sphere, sphere, out):
@@ -165,7 +151,8 @@ def _build_fixed_step(parallel):
             u[i] = a * k[i]
 
     @jit
-    def rkmk4_step(f, args, t, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy):
+    def rkmk4_step(f, args, t, y, h, is_sphere, sphere, W):
+        k1, k2, k3, k4, u, ys, dy = W[0], W[1], W[2], W[3], W[4], W[5], W[6]
         u[:] = 0.0
         generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
         scale(u, 0.5 * h, k1)
@@ -183,8 +170,9 @@ def _build_fixed_step(parallel):
         y[:] = ys
 
     @jit
-    def heun_step(f, args, t, y, h, is_sphere, sphere, k1, k2, u, ys, dy):
+    def heun_step(f, args, t, y, h, is_sphere, sphere, W):
         """Geometric Heun (RKMK2): the Depondt-Mertens / Spirit scheme; Stratonovich for fixed noise."""
+        k1, k2, u, ys, dy = W[0], W[1], W[2], W[3], W[4]
         u[:] = 0.0
         generator(f, args, t, y, u, is_sphere, sphere, k1, dy)
         scale(u, h, k1)
@@ -202,37 +190,28 @@ def _build_fixed_step(parallel):
             is_sphere[b:b + 3] = True
         return is_sphere
 
-    @jit
-    def advance_rkmk4(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
-        n = y.shape[0]
-        is_sphere = sphere_mask(n, sphere)
-        k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        u, ys, dy = np.empty(n), np.empty(n), np.empty(n)
-        for s in range(n_steps):
-            g(step0 + s, h, args)
-            rkmk4_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, k3, k4, u, ys, dy)
-            st = check(y, sphere, norm_tol)
-            if st != OK:
-                return st, s + 1
-            if (s + 1) % save_every == 0:
-                out[(s + 1) // save_every - 1, :] = y
-        return OK, n_steps
+    def make_advance(step, n_work):
+        @jit
+        def advance(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
+            """Advance y in place by n_steps; out[k] <- y after every save_every steps. Returns (status, steps)."""
+            n = y.shape[0]
+            is_sphere = sphere_mask(n, sphere)
+            W = np.empty((n_work, n))
+            for s in range(n_steps):
+                g(step0 + s, h, args)
+                step(f, args, t0 + s * h, y, h, is_sphere, sphere, W)
+                st = check(y, sphere, norm_tol)
+                if st != OK:
+                    return st, s + 1
+                if (s + 1) % save_every == 0:
+                    out[(s + 1) // save_every - 1, :] = y
+            return OK, n_steps
 
-    @jit
-    def advance_heun(f, g, args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0):
-        n = y.shape[0]
-        is_sphere = sphere_mask(n, sphere)
-        k1, k2, u, ys, dy = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-        for s in range(n_steps):
-            g(step0 + s, h, args)
-            heun_step(f, args, t0 + s * h, y, h, is_sphere, sphere, k1, k2, u, ys, dy)
-            st = check(y, sphere, norm_tol)
-            if st != OK:
-                return st, s + 1
-            if (s + 1) % save_every == 0:
-                out[(s + 1) // save_every - 1, :] = y
-        return OK, n_steps
+        return advance
 
+    advance_rk4 = make_advance(rk4_step, 5)
+    advance_rkmk4 = make_advance(rkmk4_step, 7)
+    advance_heun = make_advance(heun_step, 5)
     return {"rk4": advance_rk4, "rkmk4": advance_rkmk4, "heun": advance_heun}
 
 

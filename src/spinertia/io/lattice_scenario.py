@@ -26,14 +26,14 @@ Every error names the offending key.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..units import ReducedUnits, parse_quantity
-from .scenario import RunSettings, _check_keys, _choice, _quantity, _table, _vector, build_run_settings
+from .scenario import Scenario, _check_keys, _choice, _quantity, _table, _vector, build_run_settings
 
 SECTIONS = ("meta", "units", "system", "model", "initial", "run")
 MODEL_KEYS = ("type", "convention", "temperature", "seed")
@@ -47,23 +47,10 @@ def is_lattice_scenario(raw) -> bool:
 
 
 @dataclass
-class LatticeScenario:
-    units: ReducedUnits
-    system: object
-    hamiltonian: object  # FinalizedSystem
-    model: object
-    y0: np.ndarray
-    run: RunSettings
-    raw: dict = field(default_factory=dict)
-    path: Path | None = None
-    name: str | None = None
+class LatticeScenario(Scenario):
+    """A loaded lattice scenario; ``hamiltonian`` is the FinalizedSystem, ``system`` its builder."""
 
-    def simulate(self, **kwargs):
-        from ..dynamics.simulate import simulate
-
-        opts = self.run.simulate_kwargs()
-        opts.update(kwargs)
-        return simulate(self.model, self.y0, self.run.t_end, self.run.dt, **opts)
+    system: object = None
 
 
 def _unknown(table, allowed, where):

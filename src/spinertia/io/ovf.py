@@ -51,9 +51,7 @@ Files are written atomically (temporary file beside the target, then ``os.replac
 """
 from __future__ import annotations
 
-import itertools
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .atomic import atomic_write_stream
 
 __all__ = ["OVFData", "read_ovf", "write_ovf", "read_spins", "write_spins", "OVF_FORMATS"]
 
@@ -75,7 +74,6 @@ _FLOAT_KEYS = {"xmin", "ymin", "zmin", "xmax", "ymax", "zmax", "xbase", "ybase",
                "valuerangemaxmag"}
 _OVF1_ID = re.compile(r"^#\s*OOMMF\s*:\s*(\w+)\s+mesh\s+v(1\.0|0\.99|0\.0a0)\s*$", re.IGNORECASE)
 _OVF2_ID = re.compile(r"^#\s*OOMMF\s+OVF\s+2\.0\s*$", re.IGNORECASE)
-_counter = itertools.count()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,22 +335,7 @@ def _header_text(*, title, unit, grid, step, origin, k, labels, units, desc, fmt
 
 def _atomic_write(path, write) -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return atomic_write_stream(path, write)
 
 
 # ---------------------------------------------------------------------------------------------

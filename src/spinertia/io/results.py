@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import os
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ import xarray as xr
 
 from .. import __version__
 from ..errors import InputError
+from .atomic import atomic_write
 
 __all__ = ["trajectory_to_dataset", "write_result", "read_result", "summary_from_dataset", "write_summary",
            "OBSERVABLE_UNITS"]
@@ -52,7 +51,6 @@ OBSERVABLE_UNITS = {
     "m_norm": ("1", "1", "length |m|"),
 }
 
-_counter = itertools.count()
 
 CONVENTIONS = (
     "m = M/Ms; dm/dt = -gamma m x B_eff + ... with gamma = |gamma| > 0; fields as angular frequencies "
@@ -172,26 +170,7 @@ def write_result(ds: xr.Dataset, path) -> Path:
     return _atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
-def _atomic_write(path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place (never a torn file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_name(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
-def _temp_name(path: Path) -> Path:
-    """A temporary file beside ``path`` (same file system, so os.replace is atomic)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{next(_counter)}.tmp")
+_atomic_write = atomic_write
 
 
 def read_result(path) -> xr.Dataset:
