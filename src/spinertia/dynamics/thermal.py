@@ -40,11 +40,17 @@ Boltzmann distribution of the extended Hamiltonian, i.e. the unchanged distribut
 <1/2 (mu/gamma) v.E v> = k_B T per spin (two tangent degrees of freedom) [tests/test_thermal.py].
 
 Random numbers: counter-based Philox4x32-10 (Salmon et al., SC'11; known-answer tested against
-Random123).  The normals of site i at step k are a pure function of (seed, k, i): counter
-(k mod 2^32, k div 2^32, i, block | STREAM_LANGEVIN), key (seed mod 2^32, seed div 2^32), two Philox
-blocks -> four 53-bit uniforms -> Box-Muller -> three normals.  So a run is reproducible for a seed,
-independent of the number of threads, and resumes exactly from a checkpoint (the integrators pass the
-global step index).  Not supported: non-local (pair) damping, whose noise is correlated between sites.
+Random123).  The normals of site i at step k are a pure function of (seed, dt, k, i): counter
+(k mod 2^32, (k div 2^32) xor hash32(dt), i, block | STREAM_LANGEVIN), key (seed mod 2^32, seed div 2^32);
+two Philox blocks -> four 53-bit uniforms -> Box-Muller -> three normals.  So a run is reproducible for a
+seed, independent of the number of threads (the hook fills sites in any order), and resumes exactly from a
+checkpoint (the integrators pass the global step index).  The trajectory itself is bitwise
+thread-independent when the deterministic kernels have no parallel reductions (on-site models; the
+conjugate-gradient solve of non-local inertia sums in parallel).  Not supported: non-local (pair) damping,
+whose Langevin field is correlated between sites.  Caveat: ``simulate`` numbers the steps from its t0, so
+continuing a run by a second call (t0 = previous t_end) with the same seed and dt replays the noise of the
+first segment (a damped system then synchronizes to the earlier trajectory); call :func:`reseed` between
+segments, or use checkpoint/resume.
 
 Single spin: a one-site :class:`~spinertia.lattice.system.System` without bonds runs on the lattice engine;
 :func:`single_spin` builds it (see its docstring).
@@ -120,12 +126,28 @@ def normals3(c0, c1, site, tag, k0, k1):
 
 
 @nb.njit(cache=True)
-def standard_normals(seed_words, step, n_sites):
-    """(n_sites, 3) normals of the Langevin stream at ``step`` (for tests and diagnostics)."""
-    out = np.empty((n_sites, 3))
+def step_counter(step, h):
+    """Counter words (c0, c1) of the Langevin stream at ``step`` for the step length ``h``: the 64-bit
+    step index, its high word xor-ed with a 32-bit hash of the bits of h, so that runs with different
+    time steps (and the same seed) draw unrelated numbers."""
+    b = np.empty(1)
+    b[0] = h
+    x = b.view(np.uint64)[0]
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
     st = np.uint64(step)
-    c0 = st & _MASK
-    c1 = st >> _S32
+    return st & _MASK, (st >> _S32) ^ ((x ^ (x >> _S32)) & _MASK)
+
+
+@nb.njit(cache=True)
+def standard_normals(seed_words, step, n_sites, h=1.0):
+    """(n_sites, 3) normals xi of the Langevin stream at ``step`` (step length h), as the noise hook draws
+    them (for tests and diagnostics)."""
+    out = np.empty((n_sites, 3))
+    c0, c1 = step_counter(step, h)
     tag = np.uint64(STREAM_LANGEVIN)
     for i in range(n_sites):
         z0, z1, z2 = normals3(c0, c1, np.uint64(i), tag, seed_words[0], seed_words[1])
@@ -147,9 +169,7 @@ def _noise_hook_py(step, h, args):
     k0 = key[0]
     k1 = key[1]
     c = 1.0 / np.sqrt(h)
-    st = np.uint64(step)
-    c0 = st & _MASK
-    c1 = st >> _S32
+    c0, c1 = step_counter(step, h)
     tag = np.uint64(STREAM_LANGEVIN)
     n = sub.shape[0]
     for i in nb.prange(n):
@@ -217,6 +237,17 @@ def noise_amplitudes(system, A, temperature, names=None):
         warnings.warn(f"sublattices {undamped} have no damping, hence no noise: they thermalize only through "
                       "their couplings to the damped ones", stacklevel=3)
     return L
+
+
+def reseed(model, seed):
+    """Give a stochastic model a new seed in place (e.g. before continuing a run with a second
+    ``simulate`` call: the integrators number the steps from the call's t0, so a continuation with the
+    same seed and dt would replay the noise of the first segment)."""
+    if not getattr(model, "stochastic", False):
+        raise InputError("reseed: the model has no thermal noise (temperature = 0)")
+    model.noise[1][:] = seed_words(seed)
+    model.seed = int(seed)
+    return model
 
 
 def attach_noise(model, temperature, seed):

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import InputError
 from ..units import ReducedUnits, parse_quantity
