@@ -487,7 +487,7 @@ def _rebind(func, extra_globals):
 PARALLEL = build_kernels(True)
 SERIAL = build_kernels(False)
 #: systems with at least this many sites use the thread-parallel kernels and integrators
-PARALLEL_MIN_SITES = 2048
+PARALLEL_MIN_SITES = 8192
 
 
 def for_size(n_sites):
