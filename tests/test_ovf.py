@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from spinertia.errors import InputError
-from spinertia.io import ovf as ovf_mod
 from spinertia.io.ovf import OVFData, read_ovf, read_spins, write_ovf, write_spins
 
 SHAPE = (2, 3, 5)   # nx != ny != nz: catches swapped axes
@@ -395,7 +394,9 @@ def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
     def boom(fd):
         raise KeyboardInterrupt   # interrupted after the data went to the temporary file
 
-    monkeypatch.setattr(ovf_mod.os, "fsync", boom)
+    from spinertia.io import atomic
+
+    monkeypatch.setattr(atomic.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):
         write_ovf(p, _field(seed=2))
     assert p.read_bytes() == before
