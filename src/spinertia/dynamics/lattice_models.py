@@ -58,6 +58,7 @@ class LatticeModel:
         if not (np.isfinite(self.temperature) and self.temperature >= 0):
             raise InputError(f"temperature must be >= 0 K, got {temperature}")
         self.stochastic = self.temperature > 0
+        self.seed = int(seed)
         self.hp = system.hp
         self.noise = (np.zeros((0, 9)), np.zeros(1, dtype=np.uint64))
         if self.stochastic:
@@ -104,8 +105,11 @@ class LatticeModel:
         return {"max_iterations": int(self.info[0]), "failed_solves": int(self.info[1]), "tolerance": NONLOCAL_TOL}
 
     def describe(self):
-        return {"model": self.name, "convention": self.convention, "temperature_K": self.temperature,
-                "system": self.system.describe()}
+        out = {"model": self.name, "convention": self.convention, "temperature_K": self.temperature,
+               "system": self.system.describe()}
+        if self.stochastic:
+            out["seed"] = self.seed  # part of the checkpoint signature: resuming with another seed is refused
+        return out
 
 
 def _as9(value, name):

@@ -82,7 +82,7 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
              max_steps=100_000_000):
     """Integrate ``model`` from state ``y0`` at ``t0`` to ``t_end`` (reduced units).
 
-    method: 'rk4' | 'rkmk4' (fixed step dt) | 'dp45' (adaptive; dt is the first step guess).
+    method: 'rk4' | 'rkmk4' | 'heun' (fixed step dt) | 'dp45' (adaptive; dt is the first step guess).
     output_every: spacing of saved states (a multiple of dt for fixed-step methods; default dt).
     checkpoint: path of a .npz checkpoint written every ``checkpoint_interval`` wall seconds and at the end;
     resume=True continues from it (the model and settings must match).
@@ -168,7 +168,9 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
             t_start = t_grid[done]
             if fixed:
                 buf = np.empty((k, model.state_size))
-                step0 = int(round((t_start - t0) / dt))
+                # absolute step index (noise of stochastic models is a function of it: a run continued from
+                # t0 = previous t_end draws new numbers, a resumed run the same ones)
+                step0 = int(round(t_start / dt))
                 st, nsteps = advance(model.rhs, noise_hook, model.args, sphere, t_start, y, dt, k * save_every,
                                      save_every, buf, norm_tol, step0)
                 stats["steps"] += int(nsteps)

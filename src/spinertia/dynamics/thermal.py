@@ -181,9 +181,11 @@ def _noise_hook_py(step, h, args):
 
 
 #: the per-step hook, thread-parallel (large systems) and serial (small ones, where thread start-up
-#: dominates); the numbers are the same: they depend on (seed, step, site) only
+#: dominates); the numbers are the same: they depend on (seed, dt, step, site) only.  Only the serial
+#: variant is cached on disk (both share one source function, and the cache index does not tell
+#: parallel from serial compilations apart)
 noise_hook_parallel = nb.njit(parallel=True)(_noise_hook_py)
-noise_hook_serial = nb.njit(_noise_hook_py)
+noise_hook_serial = nb.njit(cache=True)(_noise_hook_py)
 
 
 # --- amplitudes and attachment ------------------------------------------------------------------------
