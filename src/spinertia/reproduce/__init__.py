@@ -36,6 +36,24 @@ REGISTRY: dict[str, str] = {
 }
 
 
+def seed_result(seed, title, out_dir, figures, report, checks, wall_s, **extra) -> dict:
+    """The result dictionary every seed's ``run`` returns (see the module docstring)."""
+    out = {
+        "seed": seed,
+        "title": title,
+        "out_dir": str(out_dir),
+        "figures": {f: os.path.join(out_dir, f) for f in figures},
+        "report": report,
+        "checks": checks,
+        "passed": all(c["passed"] for c in checks),
+        "n_checks": len(checks),
+        "n_failed": sum(not c["passed"] for c in checks),
+        "wall_s": wall_s,
+    }
+    out.update(extra)
+    return out
+
+
 def register_seed(seed: str, module: str) -> None:
     """Register (or replace) the module that reproduces ``seed`` (a string such as '001')."""
     if not isinstance(seed, str) or not seed:

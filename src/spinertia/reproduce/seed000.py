@@ -32,6 +32,7 @@ from ..dynamics.models import LLG, InertialLLG, MemoryKernelLLG
 from ..dynamics.simulate import simulate
 from ..hamiltonian.macrospin import Macrospin
 from ..units import ReducedUnits
+from . import seed_result
 
 SEED = "000"
 TITLE = "Microscopic origins of inertial magnetization dynamics (Webb, Gan, Zhang)"
@@ -708,17 +709,6 @@ def run(out_dir, quick=False, progress=False):
     wall = time.perf_counter() - wall0
     report = os.path.join(out_dir, "report.md")
     _report(report, P, checks.items, data, quick, wall)
-    return {
-        "seed": SEED,
-        "title": TITLE,
-        "out_dir": str(out_dir),
-        "figures": {f: os.path.join(out_dir, f) for f in FIGURES},
-        "report": report,
-        "checks": checks.items,
-        "passed": all(c["passed"] for c in checks.items),
-        "n_checks": len(checks.items),
-        "n_failed": sum(not c["passed"] for c in checks.items),
-        "wall_s": wall,
-        "timings_s": timings,
-        "parameters": {k: float(v) for k, v in P.items()},
-    }
+    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall,
+                       timings_s=timings,
+                       parameters={k: float(v) for k, v in P.items()})

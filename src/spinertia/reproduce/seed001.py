@@ -36,6 +36,7 @@ from ..spinwaves import (DEFAULTS, RUNS, axis_kpoints, band_separation, effectiv
                          matrices, run_model, solve, stability_report, zone_edge, zone_edge_gaps)
 from ..spinwaves.from_system import spinwave_model
 from ..units import MU_B
+from . import seed_result
 
 SEED = "001"
 TITLE = "Magnetic inertia induced spin-wave dispersion in two-sublattice ferromagnets (Ghosh, Basu, Mondal)"
@@ -880,16 +881,5 @@ def run(out_dir, quick=False, progress=False):
     wall = time.perf_counter() - wall0
     report = os.path.join(out_dir, "report.md")
     _report(report, checks.items, d, quick, wall)
-    return {
-        "seed": SEED,
-        "title": TITLE,
-        "out_dir": str(out_dir),
-        "figures": {f: os.path.join(out_dir, f) for f in FIGURES},
-        "report": report,
-        "checks": checks.items,
-        "passed": all(c["passed"] for c in checks.items),
-        "n_checks": len(checks.items),
-        "n_failed": sum(not c["passed"] for c in checks.items),
-        "wall_s": wall,
-        "timings_s": dict(d["timings"]),
-    }
+    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall,
+                       timings_s=dict(d["timings"]))

@@ -40,6 +40,7 @@ from ..lattice.geometry import square
 from ..lattice.minimize import minimize
 from ..lattice.system import System
 from ..units import E_CHARGE, HBAR, MU_B, ReducedUnits
+from . import seed_result
 from .seed000 import Checks
 
 SEED = "003"
@@ -565,23 +566,12 @@ def run(out_dir, quick=False, progress=False):
                      "r_area_a": c["r_area"], "r_mz0_a": c["r_mz0"], "r0_a": c["r0"], "r0_profile_a": c["r0_profile"],
                      "iterations": c["result"].iterations, "minimizer_wall_s": c["wall_s"]}
                for key, c in cases.items()}
-    return {
-        "seed": SEED,
-        "title": TITLE,
-        "out_dir": str(out_dir),
-        "figures": {f: os.path.join(out_dir, f) for f in FIGURES},
-        "ovf": dict(data["ovf"]),
-        "report": report,
-        "checks": checks.items,
-        "passed": all(c["passed"] for c in checks.items),
-        "n_checks": len(checks.items),
-        "n_failed": sum(not c["passed"] for c in checks.items),
-        "wall_s": wall,
-        "timings_s": timings,
-        "summary": summary,
-        "continuum": {k: float(v) for k, v in data["continuum"].items() if isinstance(v, (int, float))},
-        "parameters": {k: float(v) for k, v in P.items()},
-    }
+    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall,
+                       ovf=dict(data["ovf"]),
+                       timings_s=timings,
+                       summary=summary,
+                       continuum={k: float(v) for k, v in data["continuum"].items() if isinstance(v, (int, float))},
+                       parameters={k: float(v) for k, v in P.items()})
 
 
 __all__ = ["run", "parameters", "continuum", "continuum_skyrmion", "relax_case", "llg_relax", "TITLE", "FIGURES"]
