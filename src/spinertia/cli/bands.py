@@ -31,7 +31,6 @@ import json
 import math
 import shutil
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,18 +202,10 @@ def bands_scenario_from_dict(raw: dict, path=None) -> BandsScenario:
 
 def load_bands_scenario(path) -> BandsScenario:
     """Read and validate a bands scenario file (TOML)."""
+    from ..io.scenario import read_toml
+
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"scenario file {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"scenario path {str(path)!r} is a directory; give a .toml file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: not a UTF-8 text file ({err})") from None
+    raw = read_toml(path)
     try:
         return bands_scenario_from_dict(raw, path=path)
     except InputError as err:

@@ -565,8 +565,8 @@ def scenario_from_dict(raw: dict, path=None) -> Scenario:
                     path=Path(path) if path is not None else None, name=meta.get("name"))
 
 
-def load_scenario(path) -> Scenario:
-    """Read and validate a TOML scenario file (schema: docs/scenario.md)."""
+def read_toml(path) -> dict:
+    """Parse a TOML file; every failure is an InputError that names the file."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -579,4 +579,9 @@ def load_scenario(path) -> Scenario:
         raise InputError(f"{path}: not valid TOML: {err}") from None
     except UnicodeDecodeError as err:
         raise InputError(f"{path}: not a UTF-8 text file ({err})") from None
-    return scenario_from_dict(raw, path=path)
+    return raw
+
+
+def load_scenario(path) -> Scenario:
+    """Read and validate a TOML scenario file (schema: docs/scenario.md)."""
+    return scenario_from_dict(read_toml(path), path=Path(path))
