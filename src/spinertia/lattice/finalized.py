@@ -90,8 +90,8 @@ class FinalizedSystem:
         self.gamma = system.gamma.copy()
         g = system.gamma * units.t_unit / system.mu  # joule -> reduced angular frequency per sublattice
         self._g = g
-        self.nbr, self.T = neighbour_table(system, system.exchange, scale=g)
-        _, self.TJ = neighbour_table(system, system.exchange)
+        self.nbr, self.TJ = neighbour_table(system, system.exchange)
+        self.T = self.TJ * g[:, None, None]
         Ksym = system.anisotropy + system.anisotropy.transpose(0, 2, 1)
         self.aniso = (Ksym * g[:, None, None]).reshape(nsub, 9)
         self.KJ = system.anisotropy.reshape(nsub, 9).copy()

@@ -33,6 +33,8 @@ from ..dynamics.simulate import simulate
 from ..hamiltonian.macrospin import Macrospin
 from ..units import ReducedUnits
 from . import seed_result
+from .checks import Checks, checks_table
+from .checks import fmt as _fmt
 
 SEED = "000"
 TITLE = "Microscopic origins of inertial magnetization dynamics (Webb, Gan, Zhang)"
@@ -58,63 +60,6 @@ def parameters():
 # ---------------------------------------------------------------------------------------------------
 # bookkeeping of checks
 # ---------------------------------------------------------------------------------------------------
-def _fmt(x):
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, complex) or np.iscomplexobj(x):
-        x = complex(x)
-        return f"{x.real:.10g} {'-' if x.imag < 0 else '+'} {abs(x.imag):.6g}i"
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.8g}"
-    return str(x)
-
-
-def _json_value(x):
-    if isinstance(x, (complex, np.complexfloating)):
-        return [float(np.real(x)), float(np.imag(x))]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x)
-    return str(x)
-
-
-class Checks:
-    """Ordered list of quantitative checks (measured vs expected, with the source of the expectation)."""
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, figure, name, measured, expected, source, *, rel=None, abs_tol=None, passed=None, tol=None):
-        """Record a check.  PASS if |measured - expected| <= rel |expected| (or <= abs_tol), or as ``passed``."""
-        if passed is None:
-            err = abs(complex(measured) - complex(expected))
-            if rel is not None:
-                passed = err <= rel * abs(complex(expected))
-                tol = tol or f"rel {rel:g}"
-            elif abs_tol is not None:
-                passed = err <= abs_tol
-                tol = tol or f"abs {abs_tol:g}"
-            else:
-                raise ValueError("give rel, abs_tol or passed")
-        deviation = None
-        try:
-            e = complex(expected)
-            deviation = abs(complex(measured) - e) / abs(e) if e != 0 else abs(complex(measured) - e)
-        except (TypeError, ValueError):
-            pass
-        self.items.append({
-            "figure": figure, "name": name, "measured": _json_value(measured), "expected": _json_value(expected),
-            "measured_str": _fmt(measured), "expected_str": _fmt(expected), "source": source,
-            "tolerance": tol or "", "rel_deviation": None if deviation is None else float(deviation),
-            "passed": bool(passed),
-        })
-
-
 # ---------------------------------------------------------------------------------------------------
 # simulation helpers
 # ---------------------------------------------------------------------------------------------------
@@ -661,12 +606,7 @@ def _report(path, P, checks, data, quick, wall):
             lines.append(f"![{figname}]({f})")
             lines.append("")
             shown.add(f)
-        lines.append("| check | measured | expected | source of the expected value | tolerance | result |")
-        lines.append("|---|---|---|---|---|---|")
-        for c in items:
-            res = "PASS" if c["passed"] else "**FAIL**"
-            cells = [c["name"], c["measured_str"], c["expected_str"], c["source"], c["tolerance"], res]
-            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+        lines += checks_table(items)
         lines.append("")
     lines += [
         "## Notes",

@@ -22,7 +22,6 @@ description feeds lattice dynamics.  A check asserts that they equal the spin-wa
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ from ..spinwaves import (DEFAULTS, RUNS, axis_kpoints, band_separation, effectiv
 from ..spinwaves.from_system import spinwave_model
 from ..units import MU_B
 from . import seed_result
+from .checks import Checks as BaseChecks
 
 SEED = "001"
 TITLE = "Magnetic inertia induced spin-wave dispersion in two-sublattice ferromagnets (Ghosh, Basu, Mondal)"
@@ -65,54 +65,14 @@ def system_model(run, **overrides):
 # ---------------------------------------------------------------------------------------------------
 # bookkeeping of checks
 # ---------------------------------------------------------------------------------------------------
-def _fmt(x):
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.6g}"
-    return str(x)
+class Checks(BaseChecks):
+    """Checks of the spec's claims T1-T14, each tagged with its claim."""
 
+    digits = 6
 
-def _json_value(x):
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(x) else None
-    return str(x)
-
-
-class Checks:
-    """Ordered list of checks of the spec's claims: measured vs spec number, with tolerance and source."""
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, claim, figure, name, measured, expected, source, *, abs_tol=None, rel=None, passed=None,
-            tol=None, unit="", approximate=False, note=""):
-        """PASS if |measured - expected| <= abs_tol (or <= rel |expected|), or as given by ``passed``."""
-        if passed is None:
-            err = abs(float(measured) - float(expected))
-            if abs_tol is not None:
-                passed = err <= abs_tol
-                tol = tol or f"abs {abs_tol:g}{' ' + unit if unit else ''}"
-            elif rel is not None:
-                passed = err <= rel * abs(float(expected))
-                tol = tol or f"rel {rel:g}"
-            else:
-                raise ValueError("give abs_tol, rel or passed")
-        u = f" {unit}" if unit else ""
-        self.items.append({
-            "claim": claim, "figure": figure, "name": name,
-            "measured": _json_value(measured), "expected": _json_value(expected),
-            "measured_str": _fmt(measured) + (u if not isinstance(measured, str) else ""),
-            "expected_str": _fmt(expected) + (u if not isinstance(expected, str) else ""),
-            "unit": unit, "source": source, "tolerance": tol or "", "passed": bool(passed),
-            "approximate": bool(approximate), "note": note,
-        })
+    def add(self, claim, figure, name, measured, expected, source, *, approximate=False, note="", **kw):
+        super().add(figure, name, measured, expected, source, claim=claim, approximate=bool(approximate),
+                    note=note, **kw)
 
 
 # ---------------------------------------------------------------------------------------------------

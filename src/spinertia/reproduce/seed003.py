@@ -41,7 +41,7 @@ from ..lattice.minimize import minimize
 from ..lattice.system import System
 from ..units import E_CHARGE, HBAR, MU_B, ReducedUnits
 from . import seed_result
-from .seed000 import Checks
+from .checks import Checks, checks_table
 
 SEED = "003"
 TITLE = "Skyrmion of the parametric-pumping model: relaxed texture, charge and radius (seed 003, Sec. V)"
@@ -527,12 +527,7 @@ def _report(path, P, checks, data, quick, wall):
         if figname in files:
             lines.append(f"![{figname}]({files[figname]})")
             lines.append("")
-        lines.append("| check | measured | expected | source of the expected value | tolerance | result |")
-        lines.append("|---|---|---|---|---|---|")
-        for c in items:
-            res = "PASS" if c["passed"] else "**FAIL**"
-            cells = [c["name"], c["measured_str"], c["expected_str"], c["source"], c["tolerance"], res]
-            lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
+        lines += checks_table(items)
         lines.append("")
     lines += ["## Files", ""] + [f"* `{os.path.basename(p)}`: relaxed state {k} (OVF 2.0, binary 8, node order x "
                                  "fastest = site order)" for k, p in data["ovf"].items()] + [""]
