@@ -59,6 +59,15 @@ def no_noise(step, h, args):
 
 
 @nb.njit(cache=True, inline="always")
+def double_cross(u0, u1, u2, m0, m1, m2):
+    """(u x m, u x (u x m)) as six scalars: the pieces of Rodrigues, Cayley and dexp^-1 on so(3)."""
+    c0 = u1 * m2 - u2 * m1
+    c1 = u2 * m0 - u0 * m2
+    c2 = u0 * m1 - u1 * m0
+    return c0, c1, c2, u1 * c2 - u2 * c1, u2 * c0 - u0 * c2, u0 * c1 - u1 * c0
+
+
+@nb.njit(cache=True, inline="always")
 def _rotate(m, u, out, o):
     """out[o:o+3] <- exp([u x]) m (Rodrigues)."""
     th2 = u[0] * u[0] + u[1] * u[1] + u[2] * u[2]
@@ -69,12 +78,7 @@ def _rotate(m, u, out, o):
     else:
         a = np.sin(th) / th
         b = (1.0 - np.cos(th)) / th2
-    c0 = u[1] * m[2] - u[2] * m[1]
-    c1 = u[2] * m[0] - u[0] * m[2]
-    c2 = u[0] * m[1] - u[1] * m[0]
-    d0 = u[1] * c2 - u[2] * c1
-    d1 = u[2] * c0 - u[0] * c2
-    d2 = u[0] * c1 - u[1] * c0
+    c0, c1, c2, d0, d1, d2 = double_cross(u[0], u[1], u[2], m[0], m[1], m[2])
     out[o] = m[0] + a * c0 + b * d0
     out[o + 1] = m[1] + a * c1 + b * d1
     out[o + 2] = m[2] + a * c2 + b * d2
@@ -135,12 +139,7 @@ def _build_fixed_step(parallel):
             w2 = (m0 * dy[b + 1] - m1 * dy[b]) / mm
             u0, u1, u2 = u[b], u[b + 1], u[b + 2]
             # dexpinv(u, w) = w - 1/2 [u, w] + 1/12 [u, [u, w]]  with [a, b] = a x b on so(3)
-            c0 = u1 * w2 - u2 * w1
-            c1 = u2 * w0 - u0 * w2
-            c2 = u0 * w1 - u1 * w0
-            d0 = u1 * c2 - u2 * c1
-            d1 = u2 * c0 - u0 * c2
-            d2 = u0 * c1 - u1 * c0
+            c0, c1, c2, d0, d1, d2 = double_cross(u0, u1, u2, w0, w1, w2)
             k[b] = w0 - 0.5 * c0 + d0 / 12.0
             k[b + 1] = w1 - 0.5 * c1 + d1 / 12.0
             k[b + 2] = w2 - 0.5 * c2 + d2 / 12.0
@@ -244,12 +243,7 @@ def heun_site_update(i, o0, o1, o2, d0, d1, d2, y, ys, k, h, n_sites, extra, fir
         d1 = 0.5 * (d1 + k[6 * i + 4])
         d2 = 0.5 * (d2 + k[6 * i + 5])
     m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
-    c0 = a1 * m2 - a2 * m1
-    c1 = a2 * m0 - a0 * m2
-    c2 = a0 * m1 - a1 * m0
-    e0 = a1 * c2 - a2 * c1
-    e1 = a2 * c0 - a0 * c2
-    e2 = a0 * c1 - a1 * c0
+    c0, c1, c2, e0, e1, e2 = double_cross(a0, a1, a2, m0, m1, m2)
     q = 1.0 / (1.0 + 0.25 * (a0 * a0 + a1 * a1 + a2 * a2))
     dst = ys if first else y
     dst[3 * i] = m0 + q * (c0 + 0.5 * e0)
