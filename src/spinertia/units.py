@@ -26,6 +26,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import InputError
 
 #: Electron gyromagnetic ratio |gamma_e| in rad/(s T) (CODATA 2018).
@@ -164,8 +166,6 @@ def bose(omega, temperature):
 
     At T = 0 returns 0 for omega > 0 and -1 for omega < 0 (the T -> 0 limit).
     """
-    import numpy as np
-
     omega = np.asarray(omega, dtype=float)
     if temperature < 0:
         raise InputError(f"temperature must be >= 0 K, got {temperature}")
@@ -174,3 +174,29 @@ def bose(omega, temperature):
     x = HBAR * omega / (K_B * temperature)
     with np.errstate(over="ignore", divide="ignore"):
         return 1.0 / np.expm1(x)
+
+
+#: Largest plausible magnitudes (SI) of user-facing quantities: name -> (dimension, largest, typical).
+#: Larger values are almost always a unit mistake (10 J meant as 10 meV, 2 J/T meant as 2 muB);
+#: :func:`check_plausible` refuses them with a message that names the unit.  (Inertial times are checked
+#: against the precession frequency by the inertial model, where the scale is known.)
+PLAUSIBLE = {
+    "exchange": ("energy", 1e-17, "0.1 - 100 meV per bond (e.g. '10 meV')"),
+    "anisotropy": ("energy", 1e-17, "1 ueV - 1 meV per site (e.g. '0.1 meV')"),
+    "field": ("field", 1e5, "mT - 10 T (e.g. '0.5 T')"),
+    "moment": ("moment", 1e-12, "0.1 - 10 muB per atom (e.g. '2 muB')"),
+}
+
+
+def check_plausible(value, kind: str, name: str):
+    """Refuse a value whose magnitude is far above anything physical for ``kind`` (see PLAUSIBLE); the
+    message names the SI unit the number was read in and a typical range.  Returns ``value``."""
+    dim, high, typical = PLAUSIBLE[kind]
+    arr = np.abs(np.asarray(value, dtype=float))
+    if arr.size and arr.max() > high:
+        unit = {"energy": "J", "field": "T", "moment": "J/T"}[dim]
+        example = typical.split("e.g. ")[-1].rstrip(")")
+        raise InputError(
+            f"{name} = {arr.max():.6g} {unit} is not a plausible {kind} (plain numbers are SI: {unit}); typical: "
+            f"{typical}. Give a quantity string with its unit, e.g. {example}")
+    return value

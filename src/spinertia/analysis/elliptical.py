@@ -239,7 +239,7 @@ def relax_to_equilibrium(hamiltonian, m_guess, tol=1e-15, max_iter=100000):
     m = m / np.linalg.norm(m)
     s = 1.0 / max(hamiltonian.max_frequency(), 1e-300)
     for _ in range(max_iter):
-        h = hamiltonian.field(0.0, m)
+        h = hamiltonian.macrospin_field(0.0, m)
         g = h - (h @ m) * m
         if np.linalg.norm(g) <= tol * max(np.linalg.norm(h), 1e-300):
             break
@@ -253,7 +253,7 @@ def relax_to_equilibrium(hamiltonian, m_guess, tol=1e-15, max_iter=100000):
 def macrospin_ellipse_prediction(hamiltonian, m_eq=None):
     """Closed-form elliptical precession of a macrospin with Zeeman field h and one uniaxial axis r.
 
-    ``hamiltonian``: a FinalizedMacrospin with a static field and anisotropy tensor N = 2KS r r^T.
+    ``hamiltonian``: a finalized Macrospin with a static field and anisotropy tensor N = 2KS r r^T.
     Finds the equilibrium (energy minimum near the field unless ``m_eq`` is given), the frame
     (e1 along the transverse projection of r, e2 = m_eq x e1, e3 = m_eq), and returns a dict with
     h_z, x, z (components of r), KS, omega0 = h_z + KS(3 z^2 - 1), KSn2 = KS x^2, the frequency
@@ -312,17 +312,19 @@ def measure_macrospin_ellipse(hamiltonian, amplitude=1e-5, periods=10, steps_per
     """
     from ..dynamics.models import LLG
     from ..dynamics.simulate import simulate
-    from .signal import matrix_pencil
+    from ..numerics.signal import matrix_pencil
 
     pred = macrospin_ellipse_prediction(hamiltonian, m_eq)
     e1, e2, m_eq = pred["e1"], pred["e2"], pred["m_eq"]
     period = 2 * np.pi / pred["omega_stiffness"]
     dt = period / steps_per_period
     save = max(1, int(round(steps_per_period / samples_per_period)))
-    model = LLG(hamiltonian, 0.0)
+    model = LLG(hamiltonian.undamped())
     m0 = m_eq + amplitude * e1
     m0 /= np.linalg.norm(m0)
-    tr = simulate(model, model.initial_state(m0), periods * period, dt, method="rk4", output_every=save * dt)
+    u = hamiltonian.units
+    tr = simulate(model, model.initial_state(m0), u.time_to_si(periods * period), u.time_to_si(dt), method="rk4",
+                  output_every=u.time_to_si(save * dt))
     u = tr.m @ e1
     v = tr.m @ e2
     # an elliptical orbit is two counter-rotating circles, u + i v = a e^{-i w t} + b e^{+i w t}, about a

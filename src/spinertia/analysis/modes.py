@@ -145,7 +145,7 @@ def equilibrium(hamiltonian, m_guess=(0.0, 0.0, 1.0), t=0.0):
     def energy(x):
         th, ph = x
         m = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
-        return float(hamiltonian.energy(t, m))
+        return float(hamiltonian.macrospin_energy(t, m))
 
     th0 = np.arccos(np.clip(m_guess[2], -1, 1))
     ph0 = np.arctan2(m_guess[1], m_guess[0])
@@ -159,7 +159,7 @@ def equilibrium(hamiltonian, m_guess=(0.0, 0.0, 1.0), t=0.0):
     th, ph = best.x
     m = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
     # polish: the torque m x h must vanish; one Newton-like projection step
-    h = hamiltonian.field(t, m)
+    h = hamiltonian.macrospin_field(t, m)
     return m if np.linalg.norm(np.cross(m, h)) < 1e-6 * (1 + np.linalg.norm(h)) else m
 
 
@@ -180,7 +180,7 @@ def linear_modes(model, m_eq=None, t=0.0, eps=1e-5):
     """
     ham = model.hamiltonian
     if m_eq is None:
-        h = ham.field(t, np.array([0, 0, 1.0]))
+        h = ham.macrospin_field(t, np.array([0, 0, 1.0]))
         m_eq = equilibrium(ham, h if np.linalg.norm(h) > 0 else (0, 0, 1.0), t)
     m_eq = np.asarray(m_eq, float) / np.linalg.norm(m_eq)
     e1, e2 = _tangent_basis(m_eq)

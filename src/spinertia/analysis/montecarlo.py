@@ -2,7 +2,8 @@
 
 Samples the Boltzmann distribution exp(-H/k_B T) of classical unit spins with the Hamiltonian of
 :mod:`spinertia.lattice.system` (exchange/DMI tensors, anisotropy, Zeeman), using the joule-valued energy
-tables of the :class:`~spinertia.lattice.finalized.FinalizedSystem` (``fin.ep``), not the dynamics.
+tables of the :class:`~spinertia.lattice.finalized.FinalizedSystem` (the same field tables the dynamics
+reads, :mod:`spinertia.lattice.fields`, times the joule weights w_i = mu_i/(gamma_i t_unit)), not the dynamics.
 
 Local energy change of a single-spin move S_i -> S_i' (the energy is linear in S_i through the bonds to
 other sites and quadratic through the on-site terms)::
@@ -17,7 +18,7 @@ proposal, so plain Metropolis acceptance min(1, exp(-dE/k_B T)) satisfies detail
 uniform on the sphere.  During the thermalization sweeps the cone is adapted towards the target
 acceptance rate; it is frozen during the measurement sweeps (adaptation would break detailed balance).
 Sites are visited sequentially; random numbers come from the counter-based Philox4x32-10 generator of
-:mod:`spinertia.dynamics.thermal` (counter = (sweep, site, stream)), so a run is reproducible for a seed.
+:mod:`spinertia.numerics.rng` (counter = (sweep, site, stream)), so a run is reproducible for a seed.
 """
 from __future__ import annotations
 
@@ -26,9 +27,10 @@ import math
 import numba as nb
 import numpy as np
 
-from ..dynamics.thermal import STREAM_MONTECARLO, _u53, philox4x32, seed_words
 from ..errors import InputError
-from ..hamiltonian.macrospin import protocol_profile
+from ..lattice.fields import zeeman_field
+from ..lattice.protocols import profile
+from ..numerics.rng import STREAM_MONTECARLO, philox4x32, seed_words, uniform53
 from ..units import K_B
 
 _TWO_M32 = 2.0 ** -32
@@ -41,29 +43,23 @@ def _quad(K, m0, m1, m2):
 
 
 @nb.njit(cache=True)
-def delta_energy(i, y, ep, f, p0, p1, p2):
-    """Energy change (joule) of the move S_i -> (p0, p1, p2), the other spins fixed (module docstring)."""
-    sub, nbr, TJ, KJ, mu, B0, B1, fp, Bsite = ep
-    s = sub[i]
+def delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, wi):
+    """Energy change (joule) of the move S_i -> (p0, p1, p2), the other spins fixed (module docstring).
+    Field tables in reduced units (:mod:`spinertia.lattice.fields`), ``wi`` the joule weight of site i."""
     m0 = y[3 * i]
     m1 = y[3 * i + 1]
     m2 = y[3 * i + 2]
     d0 = p0 - m0
     d1 = p1 - m1
     d2 = p2 - m2
-    b0 = mu[s] * (B0[0] + f * B1[0])
-    b1 = mu[s] * (B0[1] + f * B1[1])
-    b2 = mu[s] * (B0[2] + f * B1[2])
-    if Bsite.shape[0] > 0:
-        b0 += mu[s] * Bsite[i, 0]
-        b1 += mu[s] * Bsite[i, 1]
-        b2 += mu[s] * Bsite[i, 2]
+    b0, b1, b2 = zeeman_field(i, f, hrow, h0, h1, hsite)
     selfpart = 0.0
+    r = jrow[i]
     for k in range(nbr.shape[1]):
         j = nbr[i, k]
         if j < 0:
             continue
-        t = TJ[s, k]
+        t = J[r, k]
         if j == i:  # bond wrapping onto the site itself (periodic, one cell wide): quadratic in S_i
             selfpart += 0.5 * (_quad(t, p0, p1, p2) - _quad(t, m0, m1, m2))
             continue
@@ -73,17 +69,17 @@ def delta_energy(i, y, ep, f, p0, p1, p2):
         b0 += t[0] * x0 + t[1] * x1 + t[2] * x2
         b1 += t[3] * x0 + t[4] * x1 + t[5] * x2
         b2 += t[6] * x0 + t[7] * x1 + t[8] * x2
-    K = KJ[s]
-    return -(d0 * b0 + d1 * b1 + d2 * b2) - (_quad(K, p0, p1, p2) - _quad(K, m0, m1, m2)) - selfpart
+    Ki = K[krow[i]]
+    return -wi * ((d0 * b0 + d1 * b1 + d2 * b2) + 0.5 * (_quad(Ki, p0, p1, p2) - _quad(Ki, m0, m1, m2)) + selfpart)
 
 
 @nb.njit(cache=True)
-def _run(y, ep, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, energies, e0):
+def _run(y, tb, w, mu, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, energies, e0):
     """Sequential-sweep Metropolis; fills mags (n_sweeps, 3), energies (n_sweeps,). Returns
     (accepted, attempted) of the measurement sweeps and the final cone half-angle."""
-    sub, nbr, TJ, KJ, mu, B0, B1, fp, Bsite = ep
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = tb
     n = sub.shape[0]
-    f = protocol_profile(t, fp)
+    f = profile(t, fp)
     mutot = 0.0
     for i in range(n):
         mutot += mu[sub[i]]
@@ -104,7 +100,7 @@ def _run(y, ep, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, ener
             m1 = y[3 * i + 1]
             m2 = y[3 * i + 2]
             # trial: uniform in the cap {cos(angle to m) >= cmin}
-            ct = 1.0 - _u53(a0, a1) * (1.0 - cmin)
+            ct = 1.0 - uniform53(a0, a1) * (1.0 - cmin)
             sn = math.sqrt(max(0.0, 1.0 - ct * ct))
             ph = 2.0 * math.pi * (float(a2) * _TWO_M32)
             # orthonormal e1, e2 perpendicular to m
@@ -132,7 +128,7 @@ def _run(y, ep, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, ener
             p0 /= nn
             p1 /= nn
             p2 /= nn
-            dE = delta_energy(i, y, ep, f, p0, p1, p2)
+            dE = delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, w[sub[i]])
             u = (float(a3) + 0.5) * _TWO_M32
             if dE <= 0.0 or u < math.exp(-beta * dE):
                 y[3 * i] = p0
@@ -199,7 +195,7 @@ def metropolis(fin, temperature, n_sweeps, n_therm=0, seed=0, spins0=None, t=0.0
     e0 = fin.energy(t, S)
     mags = np.empty((n_sweeps, 3))
     energies = np.empty(n_sweeps)
-    acc, tries, cone_out = _run(y, fin.ep, float(t), 1.0 / (K_B * T), n_sweeps, n_therm, seed_words(seed), cone,
+    acc, tries, cone_out = _run(y, fin.tables, fin.energy_weight, fin.mu, float(t), 1.0 / (K_B * T), n_sweeps, n_therm, seed_words(seed), cone,
                                 bool(adapt), float(target_acceptance), mags, energies, e0)
     return {"magnetization": mags, "energy": energies, "acceptance": acc / max(tries, 1), "cone": cone_out,
             "spins": y.reshape(N, 3)}

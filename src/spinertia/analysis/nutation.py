@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from .signal import envelope as hilbert_envelope
-from .signal import matrix_pencil
+from ..numerics.signal import envelope as hilbert_envelope
+from ..numerics.signal import matrix_pencil
 
 __all__ = [
     "polar_angle",
@@ -330,9 +330,9 @@ def nutation_envelope(t, y, omega_cut, reference=None, trim_periods=2.0):
     """Hilbert envelope of the high-passed nutation part (model-free; compare with :func:`fit_nutation`).
 
     Returns ``(t_trimmed, envelope)`` with ``trim_periods`` periods of the dominant high-passed line
-    (located with :func:`spinertia.analysis.signal.fft_peak`) removed at both ends (Hilbert edge effects).
+    (located with :func:`spinertia.numerics.signal.fft_peak`) removed at both ends (Hilbert edge effects).
     """
-    from .signal import fft_peak
+    from ..numerics.signal import fft_peak
 
     y = np.asarray(y, dtype=float)
     if reference is not None:

@@ -186,11 +186,10 @@ def cmd_run(args):
     summary["scenario"] = str(scenario_path)
     summary["resumed"] = bool(args.resume)
     write_summary(summary, out / "summary.json")
-    if hasattr(scenario, "system") and len(traj.t):  # lattice run: final state as OVF 2.0
+    if scenario.is_lattice and len(traj.t):  # lattice run: final state as OVF 2.0
         from ..io.ovf import write_spins
 
-        fin = scenario.hamiltonian
-        write_spins(out / "final.ovf", traj.model.spins(traj.Y[-1]), fin.system.size)
+        write_spins(out / "final.ovf", traj.model.spins(traj.Y[-1]), scenario.system.size)
     if message is not None:
         _err(f"{message} (partial result in {out / 'result.nc'})")
         return code

@@ -53,11 +53,12 @@ import numba as nb
 import numpy as np
 
 from ..errors import InputError, SimulationDiverged
-from ..hamiltonian.macrospin import macrospin_field3
+from ..lattice.fields import site_field
+from ..lattice.protocols import profile
 from . import integrators as integ
-from .linalg3 import gilbert_precession
+from .equations import gilbert_velocity, precession_drive
 from .models import KERNEL_SIGNS, MemoryKernelLLG, check_unit_vector
-from .simulate import Trajectory, check_step
+from .simulate import Trajectory, check_step, seconds
 
 #: refuse longer runs: the direct method costs O(n^2) time and O(n) memory
 MAX_DIRECT_STEPS = 2_000_000
@@ -67,12 +68,14 @@ MAX_DIRECT_STEPS = 2_000_000
 # compiled kernels
 # ---------------------------------------------------------------------------------------------------
 @nb.njit(cache=True)
-def _torque(t, m, hmem, fp, A, sign, out):
-    """out <- dm/dt = -m x (h_eff + sign h_mem) + m x (A dm/dt)  (kernel_rhs of models.py, no longitudinal term;
-    the same compiled field and Gilbert solve)."""
-    h0, h1, h2 = macrospin_field3(t, m[0], m[1], m[2], fp)
-    out[0], out[1], out[2] = gilbert_precession(m[0], m[1], m[2], h0 + sign * hmem[0], h1 + sign * hmem[1],
-                                                h2 + sign * hmem[2], A)
+def _torque(t, m, hmem, tb, A, sign, out):
+    """out <- dm/dt = -m x (h_eff + sign h_mem) + m x (A dm/dt) for the one site of ``tb`` (the memory-kernel
+    model of :mod:`.models` without the longitudinal term: the same compiled field and Gilbert solve)."""
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = tb
+    h0_, h1_, h2_ = site_field(0, profile(t, fp), m, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
+    b0, b1, b2 = precession_drive(m[0], m[1], m[2], h0_ + sign * hmem[0], h1_ + sign * hmem[1],
+                                  h2_ + sign * hmem[2], hext, 0)
+    out[0], out[1], out[2] = gilbert_velocity(m[0], m[1], m[2], b0, b1, b2, A, 0)
 
 
 @nb.njit(cache=True, fastmath=True)
@@ -154,10 +157,10 @@ def _check_m(m, norm_tol):
 
 
 @nb.njit(cache=True)
-def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_every, out, norm_tol):
+def advance_direct(tb, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_every, out, norm_tol):
     """Advance the direct-convolution RK4 from step n0 (state m_{n0} = hist[:, 2 n0], t = n0 h) by n_steps.
 
-    fp, A, sign      field parameters, flat Gilbert tensor, kernel sign (+1 passive, -1 as printed)
+    tb, A, sign      field tables of the one site, Gilbert tensor (1, 9), kernel sign (+1 passive, -1 as printed)
     chi              chi(j h/2) for j = 0..2N (N = capacity in steps); chi_rev = chi[::-1] (contiguous)
     hist, whist      (3, 2N+1) history of m on the half-step grid and its Simpson-weighted copy;
                      nodes 0..2 n0 must be filled (hist[:, 0] = m0, whist[:, 0] = m0 for n0 = 0)
@@ -190,24 +193,24 @@ def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_
         # stage 1 at t_n
         for c in range(3):
             hm[c] = base[c]
-        _torque(t, m, hm, fp, A, sign, k1)
+        _torque(t, m, hm, tb, A, sign, k1)
         # stage 2 at t_n + h/2
         for c in range(3):
             mp[c] = m[c] + d * k1[c]
             hm[c] = base[3 + c] + w23 * chi[0] * mp[c]
-        _torque(t + d, mp, hm, fp, A, sign, k2)
+        _torque(t + d, mp, hm, tb, A, sign, k2)
         # stage 3 at t_n + h/2
         for c in range(3):
             m3[c] = m[c] + d * k2[c]
             hm[c] = base[3 + c] + w23 * chi[0] * m3[c]
-        _torque(t + d, m3, hm, fp, A, sign, k3)
+        _torque(t + d, m3, hm, tb, A, sign, k3)
         # stage 4 at t_n + h; node 2n+1 = (stage-2 input + stage-3 input)/2 = m_n + d (k1 + k2)/2, an O(h^3)
         # estimate of m(t_n + h/2) (either input alone is only O(h^2), which costs one order when chi(0) != 0)
         for c in range(3):
             mh[c] = m[c] + 0.5 * d * (k1[c] + k2[c])
             m4[c] = m[c] + h * k3[c]
             hm[c] = base[6 + c] + d / 3.0 * (4.0 * chi[1] * mh[c] + chi[0] * m4[c])
-        _torque(t + h, m4, hm, fp, A, sign, k4)
+        _torque(t + h, m4, hm, tb, A, sign, k4)
         for c in range(3):
             mn[c] = m[c] + h * (k1[c] + 2.0 * k2[c] + 2.0 * k3[c] + k4[c]) / 6.0
         st = _check_m(mn, norm_tol)
@@ -216,7 +219,7 @@ def advance_direct(fp, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_
         # f_{n+1} for the Hermite midpoint (node 2n+1 from stage 3, node 2n+2 = m_{n+1})
         for c in range(3):
             hm[c] = base[6 + c] + d / 3.0 * (4.0 * chi[1] * mh[c] + chi[0] * mn[c])
-        _torque(t + h, mn, hm, fp, A, sign, f1)
+        _torque(t + h, mn, hm, tb, A, sign, f1)
         for c in range(3):
             mid = 0.5 * (m[c] + mn[c]) + h * (k1[c] - f1[c]) / 8.0
             hist[c, k + 1] = mid
@@ -238,6 +241,9 @@ def _check_model(model):
         raise InputError(
             f"simulate_direct needs a MemoryKernelLLG model (spinertia.dynamics.models), got {type(model).__name__}"
         )
+    if model.n_sites != 1 or model.G.nbr.shape[1]:
+        raise InputError(f"the direct-convolution reference solves a macrospin (one site); this model has "
+                         f"{model.n_sites} sites")
     if model.longitudinal is not None:
         raise InputError(
             "the direct-convolution reference solver follows the transverse equation only (|m| = 1); "
@@ -264,7 +270,7 @@ class DirectWorkspace:
     it restarts from m0 (node 0 is never overwritten), so a workspace can be timed repeatedly.
     """
 
-    fp: np.ndarray
+    tb: tuple
     A: np.ndarray
     sign: float
     chi: np.ndarray
@@ -276,7 +282,7 @@ class DirectWorkspace:
 
     @property
     def arrays(self):
-        return (self.fp, self.A, self.sign, self.chi, self.chi_rev, self.hist, self.whist)
+        return (self.tb, self.A, self.sign, self.chi, self.chi_rev, self.hist, self.whist)
 
     @classmethod
     def create(cls, model, m0, dt, capacity, max_steps=MAX_DIRECT_STEPS):
@@ -301,8 +307,8 @@ class DirectWorkspace:
         hist[:, 0] = m
         whist[:, 0] = m
         return cls(
-            fp=np.ascontiguousarray(model.hamiltonian.params, dtype=float),
-            A=np.ascontiguousarray(model.A, dtype=float),
+            tb=model.system.tables_with(hext=np.zeros(0), hnoise=np.zeros(0)),
+            A=np.ascontiguousarray(model.A.T[model.A.row[:1]], dtype=float),
             sign=float(KERNEL_SIGNS[model.kernel_sign]),
             chi=chi,
             chi_rev=np.ascontiguousarray(chi[::-1]),
@@ -333,16 +339,16 @@ def simulate_direct(model, m0, t_end, dt, output_every=None, *, norm_tol=1e-2, m
     """Integrate a :class:`MemoryKernelLLG` from m(0) = m0 (no memory before t = 0) to ``t_end`` by
     direct quadrature of the memory integral (RK4 + Simpson, 4th order, O(n) work per step).
 
-    dt: fixed step (reduced units); output_every: a multiple of dt (default dt).
-    Returns a :class:`DirectTrajectory` with ``t`` (n_times,) and ``Y`` = m (n_times, 3) on the grid
+    t_end, dt: seconds (or quantity strings); output_every: a multiple of dt (default dt).
+    Returns a :class:`DirectTrajectory` with ``t`` (n_times,, reduced) and ``Y`` = m (n_times, 3) on the grid
     k * output_every, the same grid :func:`simulate` uses from t0 = 0.
     """
     _check_model(model)
     m0 = check_unit_vector(m0)
-    t_end = _positive_finite(t_end, "t_end")
-    dt = _positive_finite(dt, "dt")
-    if output_every is None:
-        output_every = dt
+    u = model.units
+    t_end = u.time(_positive_finite(seconds(t_end, "t_end"), "t_end"))
+    dt = u.time(_positive_finite(seconds(dt, "dt"), "dt"))
+    output_every = dt if output_every is None else u.time(seconds(output_every, "output_every"))
     output_every = _positive_finite(output_every, "output_every")
     save_every = int(round(output_every / dt))
     if save_every < 1 or abs(save_every * dt - output_every) > 1e-6 * dt:
@@ -370,9 +376,9 @@ def simulate_direct(model, m0, t_end, dt, output_every=None, *, norm_tol=1e-2, m
         m_bad = ws.hist[:, 2 * (int(done) - 1)] if done > 1 else m0
         extra = f" (|m| = {np.linalg.norm(m_bad):.6g} before the failing step)" if st == integ.NORM else ""
         err = SimulationDiverged(
-            f"direct-convolution run diverged at step {int(done)}, t = {int(done) * dt:.6g} (reduced units): "
+            f"direct-convolution run diverged at step {int(done)}, t = {u.time_to_si(int(done) * dt):.6g} s: "
             f"{integ.STATUS_TEXT[st]}{extra}. Reduce the time step, or check the parameters.",
-            step=int(done), time=float(int(done) * dt),
+            step=int(done), time=float(u.time_to_si(int(done) * dt)),
             quantity="state (non-finite)" if st == integ.NONFINITE else "|m|")
         err.partial = partial
         raise err

@@ -111,7 +111,7 @@ def fit_kernel(t, chi, n_terms, real_only=False, pencil=None):
     Returns a :class:`KernelFit`; raises InputError if no decaying fit exists, or if non-decaying
     exponents fit the data markedly better (use fewer terms or longer data).  Used to build the auxiliary-variable form of seed 000 Eq. 10 for a tabulated kernel.
     """
-    from ..analysis.signal import pencil_poles  # local import: keeps dynamics importable on its own
+    from ..numerics.signal import pencil_poles
 
     t, chi, dt = _check_grid(t, chi)
     if isinstance(n_terms, bool) or not isinstance(n_terms, (int, np.integer)) or n_terms < 1:

@@ -1,33 +1,54 @@
-"""Torque models (equations of motion) for a macrospin, in reduced units.
+"""Equations of motion for any finalized system, a macrospin (one site) or a lattice, and the contract every
+model implements.
 
-Each model is a plain description: a state layout, a compiled right-hand side
-``rhs(t, y, args, dydt)`` and derived observables.  Integrators (:mod:`.integrators`) know nothing
-of the physics; they only learn which 3-blocks of ``y`` are unit vectors (``sphere_blocks``).
+Canonical form (Webb et al. 2026, Eq. 1; Bhattacharjee et al. 2012, Eqs. 1 and 10), for the magnetization
+direction m_i of site i:
 
-Canonical form used internally (seed 000 Eq. 1, seed 002 Eq. 1, for the magnetization direction m):
+    dm_i/dt = -m_i x h_i + tau_i + m_i x sum_j (A_ij dm_j/dt + E_ij d^2 m_j/dt^2)
 
-    dm/dt = -m x h_eff + m x (A dm/dt) + m x (E d^2m/dt^2)
+* :class:`LLG`: E = 0; :class:`InertialLLG`: with inertia; :class:`MemoryKernelLLG`: E = 0 and the memory
+  field h_mem,i = s int_0^t chi(t - t') m_i(t') dt' added to h_i (Webb et al. 2026, Eqs. 4, 5, 10), carried by
+  auxiliary variables at O(1) cost per step.
+* Damping A_ij and inertia E_ij have one home: the system (``System.set_damping``, ``set_inertia``,
+  ``add_pair_damping``, ``add_pair_inertia``), per sublattice, per bond or site-resolved.
+* ``convention``: the sign with which the system's tensors enter.  ``"magnetization"`` (default): as above,
+  the equation for the magnetization direction (Webb et al. 2026; Bhattacharjee et al. 2012).  ``"spin"``:
+  the tensors of an equation written for the spin direction s = -m, as Xu et al. 2023, Eq. 21
+  (-m x alpha dm/dt - m x alpha_bar d2m/dt2): they enter as A = -alpha, E = -alpha_bar (docs/theory.md).
 
-with the Gilbert damping tensor A (dimensionless) and the inertia tensor E (time).  Seed 003 Eq. 21
-writes the same terms with a minus sign, ``- m x (alpha dm/dt) - m x (alpha_bar d^2m/dt^2)``;
-``convention="seed003"`` inserts its tensors as A = -alpha, E = -alpha_bar (see docs/theory.md).
+Every model implements :class:`Model`; integrators and the stepper (:mod:`.stepper`) rely on that contract
+only.  State layouts: LLG y = (m_1..m_N); iLLG y = (m_1..m_N, w_1..w_N) with w_i = m_i x dm_i/dt; memory
+kernel y = (m_1..m_N, Re w_j(i), Im w_j(i) per term j and site i).  Reduced units inside (time in
+``system.units``); user-facing arguments are SI.
 """
 from __future__ import annotations
 
-import warnings
+from abc import ABC, abstractmethod
 
-import numba as nb
 import numpy as np
 
-from ..errors import InputError
-from ..hamiltonian.macrospin import FinalizedMacrospin, macrospin_field3
+from ..errors import InputError, warn
+from ..lattice.finalized import FinalizedSystem
+from ..units import parse_quantity
+from . import rhs as R
+from . import sweeps
+from .equations import nutation_frequency_bound
 from .kernels import ExponentialSumKernel
-from .linalg3 import as_tensor, cross_times_matrix_scalar, gilbert_precession, solve3_scalar
 
-CONVENTIONS = {"seed002": 1.0, "seed000": 1.0, "seed003": -1.0}
+#: sign with which the system's damping and inertia tensors enter (module docstring)
+CONVENTIONS = {"magnetization": 1.0, "spin": -1.0}
+_RENAMED = {"seed002": "magnetization", "seed000": "magnetization", "seed003": "spin"}
+KERNEL_SIGNS = {"passive": 1.0, "as_printed": -1.0}
+#: relative residual and iteration cap of the iterative solves for non-local damping and inertia
+NONLOCAL_TOL = 1e-12
+NONLOCAL_MAXIT = 500
 
 
-def _sign_for(convention):
+def convention_sign(convention):
+    """+1 or -1 for a convention name (see the module docstring)."""
+    if convention in _RENAMED:
+        raise InputError(f"convention {convention!r} is now called {_RENAMED[convention]!r} (named by its meaning: "
+                         "'magnetization' = tensors of the equation for m, 'spin' = for s = -m, Xu et al. 2023)")
     if convention not in CONVENTIONS:
         raise InputError(f"unknown sign convention {convention!r}; use one of {sorted(CONVENTIONS)} (docs/theory.md)")
     return CONVENTIONS[convention]
@@ -43,39 +64,117 @@ def check_unit_vector(m, name="m0", tol=1e-6):
     if abs(n - 1.0) > tol:
         raise InputError(
             f"{name} = {m.tolist()} is not a unit vector (|{name}| = {n:.8g}); normalize it "
-            f"(m / |m|) or give angles theta/phi instead"
-        )
+            f"(m / |m|) or give angles theta/phi instead")
     return m / n
 
 
-def _check_damping(A, name):
-    sym = 0.5 * (A.reshape(3, 3) + A.reshape(3, 3).T)
-    ev = np.linalg.eigvalsh(sym)
-    if ev.min() < -1e-14:
-        warnings.warn(
-            f"{name}: the symmetric part of the damping tensor has a negative eigenvalue {ev.min():.3g}: "
-            "the dynamics gains energy (anti-damping). With convention='seed003' a damped magnetization "
-            "needs the seed-003 sign (docs/theory.md).",
-            stacklevel=3,
-        )
+def _isotropic(T):
+    """(rows,) 1.0 where a (rows, 9) table row is a multiple of the identity."""
+    M = T.reshape(-1, 3, 3)
+    d = M[:, 0, 0]
+    return np.all(np.abs(M - d[:, None, None] * np.eye(3)) == 0, axis=(1, 2)).astype(float)
 
 
-class TorqueModel:
-    """Common interface of the macrospin equations of motion."""
+def _warn_antidamping(A, system):
+    sym = 0.5 * (A.reshape(-1, 3, 3) + A.reshape(-1, 3, 3).transpose(0, 2, 1))
+    ev = np.linalg.eigvalsh(sym).min(axis=1)
+    if ev.size and ev.min() < -1e-14:
+        r = int(np.argmin(ev))
+        where = f"sublattice {system.lattice.names[r]}" if len(ev) == system.n_sub else f"site {r}"
+        warn(f"damping of {where}: the symmetric part of the damping tensor has a negative eigenvalue "
+             f"{ev.min():.3g}: the dynamics gains energy (anti-damping). With convention='spin' a damped "
+             "magnetization needs Xu et al.'s sign (docs/theory.md).")
+
+
+class Model(ABC):
+    """The contract of an equation of motion (what integrators, the stepper, analysis and I/O rely on).
+
+    Attributes
+    ----------
+    name : str
+    system : FinalizedSystem
+    units : ReducedUnits
+    n_sites, state_size : int
+    sphere_blocks : int64 array
+        Start indices of the 3-blocks of the state that are unit vectors.
+    norm_preserving : bool
+        False when |m| may change (longitudinal relaxation); the geometric integrators then refuse.
+    stochastic : bool
+        True with a Langevin field (fixed-step ``heun`` only).
+    rhs : (serial, parallel) compiled ``rhs(t, y, args, dydt)``
+    sweep : (serial, parallel) fused Heun sweeps of site-local models, or None
+    noise : (serial, parallel) per-step hooks ``noise(step, h, args)``
+    args : named tuple of arrays passed to the compiled functions
+    """
 
     name = "model"
-    sphere_blocks = np.array([0], dtype=np.int64)
     norm_preserving = True
+    stochastic = False
+    sweep = None
+    noise = (R.no_noise, R.no_noise)
+    tangent_blocks = ()
 
-    def __init__(self, hamiltonian: FinalizedMacrospin):
-        if not isinstance(hamiltonian, FinalizedMacrospin):
-            raise InputError("the model needs a finalized Hamiltonian: call Macrospin(...).finalized(units)")
-        self.hamiltonian = hamiltonian
+    def __init__(self, system: FinalizedSystem, convention="magnetization"):
+        if not isinstance(system, FinalizedSystem):
+            raise InputError("the model needs a finalized system: call System(...).finalized() or "
+                             "Macrospin(...).finalized()")
+        self.system = system
+        self.hamiltonian = system
+        self.units = system.units
+        self.n_sites = system.n_sites
+        self.convention = convention
+        self.sign = convention_sign(convention)
+        self.sphere_blocks = np.arange(0, 3 * system.n_sites, 3, dtype=np.int64)
+        self.info = np.zeros(2, dtype=np.int64)
+        self.torque_buffer = np.zeros(0)
+        self.field_buffer = np.zeros(0)
+        A = system.damping
+        self.A = A._replace(T=self.sign * A.T)
+        self.G = system.pair_damping._replace(T=self.sign * system.pair_damping.T)
+        _warn_antidamping(self.A.T, system)
 
-    # to be provided by subclasses: state_size, args, rhs, initial_state, split, max_frequency
+    # -- the contract ---------------------------------------------------------------------------------
+    @abstractmethod
+    def initial_state(self, spins, *args, **kwargs):
+        """State vector from spin directions (n_sites, 3) (a 3-vector for a macrospin)."""
+
+    @abstractmethod
+    def max_frequency(self):
+        """Upper bound of the fastest angular frequency (reduced units): the step-size guard."""
+
+    @abstractmethod
+    def _build_args(self):
+        """The named tuple of arrays for the compiled functions (re-built when buffers change)."""
+
+    def enable_coupling(self, field=True, torque=True):
+        """Allocate the coupling buffers that stepper hooks write (reduced units, flat 3 n_sites): an extra
+        field (added to h_i) and an extra torque (tau_i).  Returns (field_buffer, torque_buffer)."""
+        n3 = 3 * self.n_sites
+        if field and self.field_buffer.shape[0] != n3:
+            self.field_buffer = np.zeros(n3)
+        if torque and self.torque_buffer.shape[0] != n3:
+            self.torque_buffer = np.zeros(n3)
+        self.args = self._build_args()
+        return self.field_buffer, self.torque_buffer
+
+    def _tables(self):
+        return self.system.tables_with(hext=self.field_buffer, hnoise=getattr(self, "_hnoise", None))
+
+    def _work_ctl(self, rows, symmetric=1.0):
+        return np.zeros((rows, 3 * self.n_sites)), np.array([NONLOCAL_TOL, NONLOCAL_MAXIT, symmetric])
+
+    @property
+    def parallel(self):
+        """Whether the system is large enough for the thread-parallel kernels."""
+        return self.system.parallel
+
     def derivative(self, t, y):
+        """dy/dt at reduced time t (serial kernels)."""
+        y = np.ascontiguousarray(y, dtype=float)
+        if y.shape != (self.state_size,):
+            raise InputError(f"state has shape {y.shape}, the {self.name} model expects ({self.state_size},)")
         out = np.empty_like(y)
-        self.rhs(float(t), np.ascontiguousarray(y, dtype=float), self.args, out)
+        self.rhs[0](float(t), y, self.args, out)
         return out
 
     def derivatives(self, t, Y):
@@ -83,317 +182,376 @@ class TorqueModel:
         t = np.broadcast_to(np.asarray(t, float), (len(Y),))
         return np.array([self.derivative(ti, yi) for ti, yi in zip(t, Y)])
 
+    def spins(self, Y):
+        """Spin directions (..., n_sites, 3) of states Y."""
+        Y = np.asarray(Y)
+        return Y[..., : 3 * self.n_sites].reshape(Y.shape[:-1] + (self.n_sites, 3))
+
     def magnetization(self, Y):
-        return np.asarray(Y)[..., 0:3]
+        """Moment-weighted mean direction sum mu_i m_i / sum mu_i, shape (..., 3)."""
+        mu = self.system.mu[self.system.sub]
+        return np.einsum("...ia,i->...a", self.spins(Y), mu) / mu.sum()
+
+    def energy_scale(self):
+        """Joule per reduced energy unit of the observables: S_ref / t_unit with the angular momentum
+        S_ref = mu / gamma of sublattice 0 (for a macrospin the reduced energy is E gamma / mu, rad per time
+        unit, Webb et al. 2026)."""
+        return float(self.system.energy_weight[0])
+
+    def energy(self, t, Y):
+        """Energy of the spin Hamiltonian of states Y (reduced, see :meth:`energy_scale`)."""
+        S = self.spins(np.atleast_2d(Y))
+        t = np.broadcast_to(np.asarray(t, float), (len(S),))
+        return np.array([self.system.energy(ti, Si) for ti, Si in zip(t, S)]) / self.energy_scale()
 
     def observables(self, t, Y):
-        """Named time series for output: m, dm/dt, energies, dE/dt = -h_eff . dm/dt (seed 000 Fig. 1)."""
+        """Named time series (reduced units; :data:`spinertia.io.results.OBSERVABLE_UNITS`)."""
         Y = np.asarray(Y, dtype=float)
-        m = Y[:, 0:3]
+        t = np.broadcast_to(np.asarray(t, float), (len(Y),))
         dY = self.derivatives(t, Y)
-        dm = dY[:, 0:3]
-        h = self.hamiltonian.field(t, m)
-        out = {
-            "m": m,
-            "dmdt": dm,
-            "h_eff": h,
-            "energy": self.hamiltonian.energy(t, m),
-            "dEdt": -np.sum(h * dm, axis=1),
-        }
+        out = {"magnetization": self.magnetization(Y), "energy": self.energy(t, Y)}
+        if self.n_sites == 1:
+            m = Y[:, 0:3]
+            h = np.array([self.system.field(ti, mi[None, :])[0] for ti, mi in zip(t, m)])
+            out.update({"m": m, "dmdt": dY[:, 0:3], "h_eff": h, "dEdt": -np.sum(h * dY[:, 0:3], axis=1)})
+            del out["magnetization"]
         out.update(self.extra_observables(t, Y, dY))
         return out
 
     def extra_observables(self, t, Y, dY):
         return {}
 
-    def describe(self):
-        return {"model": self.name, **self.parameters(), "hamiltonian": self.hamiltonian.describe()}
-
-
-# ---------------------------------------------------------------------------------------------------
-# LLG
-# ---------------------------------------------------------------------------------------------------
-@nb.njit(cache=True)
-def llg_rhs(t, y, args, dydt):
-    fp, A = args
-    m0, m1, m2 = y[0], y[1], y[2]
-    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
-    dydt[0], dydt[1], dydt[2] = gilbert_precession(m0, m1, m2, h0, h1, h2, A)
-
-
-class LLG(TorqueModel):
-    """dm/dt = -m x h_eff + m x (A dm/dt)  (Gilbert form, scalar or 3x3 tensor damping A)."""
-
-    name = "llg"
-    state_size = 3
-
-    def __init__(self, hamiltonian, alpha=0.0, convention="seed002"):
-        super().__init__(hamiltonian)
-        self.convention = convention
-        self.A = _sign_for(convention) * as_tensor(alpha, "alpha")
-        _check_damping(self.A, "alpha")
-        self.args = (hamiltonian.params, self.A)
-        self.rhs = llg_rhs
-
-    def initial_state(self, m0):
-        return check_unit_vector(m0).copy()
-
-    def max_frequency(self):
-        return self.hamiltonian.max_frequency()
+    def solver_report(self):
+        """Iterations used by the non-local solves (max per call) and the number of failed solves."""
+        return {"max_iterations": int(self.info[0]), "failed_solves": int(self.info[1]), "tolerance": NONLOCAL_TOL}
 
     def parameters(self):
-        return {"alpha": self.A.reshape(3, 3).tolist(), "convention": self.convention}
+        return {}
+
+    def describe(self):
+        return {"model": self.name, "convention": self.convention, **self.parameters(),
+                "system": self.system.describe()}
+
+    def _damping_norm(self):
+        A = self.A.T.reshape(-1, 3, 3)
+        return float(max(np.linalg.norm(a, 2) for a in A)) if len(A) else 0.0
+
+    @staticmethod
+    def _eta_seconds(value, name="eta"):
+        return parse_quantity(value, "time", name)
 
 
-# ---------------------------------------------------------------------------------------------------
-# inertial LLG
-# ---------------------------------------------------------------------------------------------------
-@nb.njit(cache=True)
-def illg_rhs(t, y, args, dydt):
-    """State y = (m, w) with w = m x dm/dt (angular velocity): dm/dt = w x m, dw/dt = m x d2m/dt2."""
-    fp, A, E = args
-    m0, m1, m2 = y[0], y[1], y[2]
-    w0, w1, w2 = y[3], y[4], y[5]
-    v0 = w1 * m2 - w2 * m1
-    v1 = w2 * m0 - w0 * m2
-    v2 = w0 * m1 - w1 * m0
-    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
-    a0 = A[0] * v0 + A[1] * v1 + A[2] * v2
-    a1 = A[3] * v0 + A[4] * v1 + A[5] * v2
-    a2 = A[6] * v0 + A[7] * v1 + A[8] * v2
-    vv = v0 * v0 + v1 * v1 + v2 * v2
-    # r = v + m x h - m x (A v) - |v|^2 m
-    r0 = v0 + (m1 * h2 - m2 * h1) - (m1 * a2 - m2 * a1) - vv * m0
-    r1 = v1 + (m2 * h0 - m0 * h2) - (m2 * a0 - m0 * a2) - vv * m1
-    r2 = v2 + (m0 * h1 - m1 * h0) - (m0 * a1 - m1 * a0) - vv * m2
-    # ([m x] E + m m^T) acc = r ; the m m^T row carries the constraint m . m'' = -|m'|^2
-    q00, q01, q02, q10, q11, q12, q20, q21, q22 = cross_times_matrix_scalar(m0, m1, m2, E)
-    x0, x1, x2 = solve3_scalar(q00 + m0 * m0, q01 + m0 * m1, q02 + m0 * m2,
-                               q10 + m1 * m0, q11 + m1 * m1, q12 + m1 * m2,
-                               q20 + m2 * m0, q21 + m2 * m1, q22 + m2 * m2, r0, r1, r2)
-    dydt[0], dydt[1], dydt[2] = v0, v1, v2
-    dydt[3] = m1 * x2 - m2 * x1
-    dydt[4] = m2 * x0 - m0 * x2
-    dydt[5] = m0 * x1 - m1 * x0
+class _Thermal:
+    """Langevin noise for the LLG and inertial LLG (:mod:`.thermal`)."""
+
+    def _attach_noise(self, temperature, seed):
+        from . import thermal
+
+        T = parse_quantity(temperature, "temperature", "temperature")
+        if not (np.isfinite(T) and T >= 0):
+            raise InputError(f"temperature must be >= 0 K, got {temperature}")
+        self.temperature = T
+        self.seed = int(seed) if not isinstance(seed, bool) else seed
+        self.stochastic = T > 0
+        if self.stochastic:
+            self._hnoise = np.zeros(3 * self.n_sites)
+            self.noise_tables = thermal.noise_tables(self, T, seed)
+            self.noise = R.LANGEVIN_NOISE
+        else:
+            self.noise_tables = R.no_noise_tables()
+
+    def describe(self):
+        out = super().describe()
+        out["temperature_K"] = self.temperature
+        if self.stochastic:
+            out["seed"] = self.seed  # part of the checkpoint signature: resuming with another seed is refused
+        return out
 
 
-class InertialLLG(TorqueModel):
-    """Inertial LLG (seed 000 Eq. 1; seed 002 Eq. 1 with tensors):
+class LLG(_Thermal, Model):
+    """Landau-Lifshitz-Gilbert equation dm_i/dt = -m_i x h_i + tau_i + m_i x sum_j A_ij dm_j/dt.
 
-        dm/dt = -m x h_eff + m x (A dm/dt) + m x (E d^2m/dt^2)
+    Parameters
+    ----------
+    system : FinalizedSystem
+        Holds the damping (on-site and pair tensors).
+    convention : {"magnetization", "spin"}
+    temperature : float or str
+        Kelvin; > 0 adds the Langevin field (integrator ``heun``).
+    seed : int
+        Seed of the thermal noise (0 <= seed < 2^64).
+    """
 
-    integrated as a first-order system on the tangent bundle of the sphere, y = (m, w) with the angular
-    velocity w = m x dm/dt (so dm/dt = w x m keeps |m| = 1 exactly under rotation updates).
-    With A = 0 and symmetric E the energy E(m) + 1/2 dm/dt . E dm/dt is conserved; in general
-    d/dt[E + 1/2 m'.E m'] = -m'.A m' (docs/theory.md).
+    name = "llg"
+
+    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0):
+        super().__init__(system, convention)
+        self.state_size = 3 * self.n_sites
+        self._attach_noise(temperature, seed)
+        self.rhs = R.LLG_RHS
+        self.sweep = sweeps.LLG_SWEEP if self.G.nbr.shape[1] == 0 else None
+        self.args = self._build_args()
+
+    def _build_args(self):
+        work, ctl = self._work_ctl(2)
+        return R.GilbertArgs(tb=self._tables(), A=self.A, A_iso=_isotropic(self.A.T), G=self.G,
+                             torque=self.torque_buffer, kp=np.zeros(4), c=np.zeros(0, complex),
+                             z=np.zeros(0, complex), work=work, ctl=ctl, info=self.info, noise=self.noise_tables)
+
+    def initial_state(self, spins):
+        """State from spin directions (n_sites, 3) (a 3-vector for a macrospin)."""
+        return self.system.check_spins(spins, "initial spins").reshape(-1).copy()
+
+    def max_frequency(self):
+        return self.system.max_frequency()
+
+
+class InertialLLG(_Thermal, Model):
+    """Inertial LLG (Webb et al. 2026, Eq. 1; Bhattacharjee et al. 2012, Eqs. 1, 10) with on-site and pair
+    inertia from the system:
+
+        dm_i/dt = -m_i x h_i + tau_i + m_i x sum_j (A_ij dm_j/dt + E_ij d^2 m_j/dt^2),
+
+    integrated on the tangent bundle, y = (m, w) with w = m x dm/dt.  With A = 0 and a symmetric mass
+    matrix (mu_i/gamma_i) E_ij the energy H + 1/2 sum_ij (mu_i/gamma_i) dm_i/dt . E_ij dm_j/dt is conserved;
+    in general d/dt[H + kinetic] = -dissipation (docs/theory.md).
     """
 
     name = "illg"
-    state_size = 6
-    #: 3-blocks that are tangent vectors of the sphere block 0 (used by linear-mode analysis)
-    tangent_blocks = (3,)
 
-    def __init__(self, hamiltonian, alpha=0.0, eta=0.0, convention="seed002"):
-        super().__init__(hamiltonian)
-        s = _sign_for(convention)
-        self.convention = convention
-        self.A = s * as_tensor(alpha, "alpha")
-        self.E = s * as_tensor(eta, "eta")
-        _check_damping(self.A, "alpha")
-        E3 = self.E.reshape(3, 3)
-        sym = 0.5 * (E3 + E3.T)
-        ev = np.linalg.eigvalsh(sym)
-        if ev.min() <= 0:
+    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0):
+        super().__init__(system, convention)
+        n = self.n_sites
+        self.state_size = 6 * n
+        self.tangent_blocks = (3 * n,)
+        self.E = system.inertia._replace(T=self.sign * system.inertia.T)
+        self.I = system.pair_inertia._replace(T=self.sign * system.pair_inertia.T)
+        lam = self._min_inertia_eigenvalue()
+        if not lam > 0:
             raise InputError(
-                f"the inertia tensor must be positive definite (eigenvalues of its symmetric part: {ev.tolist()}); "
-                "eta = 0 is plain LLG: use model 'llg'"
-                + ("; with convention='seed003' the printed tensor enters with a minus sign" if s < 0 else "")
-            )
-        self.args = (hamiltonian.params, self.A, self.E)
-        self.rhs = illg_rhs
-        self._eta_min = float(ev.min())
+                f"the inertia matrix is not positive definite (smallest eigenvalue of its symmetric part "
+                f"{lam * system.units.t_unit:.4g} s): the second derivatives cannot be solved for. Every site needs "
+                "on-site inertia (System.set_inertia) larger than the sum of its pair inertia; eta = 0 is plain "
+                "LLG (use LLG)" + ("; with convention='spin' the tensors enter with a minus sign"
+                                    if self.sign < 0 else ""))
+        self._eta_min = lam
+        E3 = self.E.T.reshape(-1, 3, 3)
+        self.symmetric = bool(np.allclose(E3, E3.transpose(0, 2, 1)))
+        self._attach_noise(temperature, seed)
+        self.rhs = R.INERTIAL_RHS
+        local = self.G.nbr.shape[1] == 0 and self.I.nbr.shape[1] == 0
+        self.sweep = sweeps.ILLG_SWEEP if local else None
+        self.args = self._build_args()
 
-    def initial_state(self, m0, dmdt0=(0.0, 0.0, 0.0)):
-        m = check_unit_vector(m0)
-        v = np.asarray(dmdt0, dtype=float)
-        if v.shape != (3,):
-            raise InputError(f"dmdt0 must be a 3-vector, got shape {v.shape}")
-        if abs(np.dot(m, v)) > 1e-9 * (1 + np.linalg.norm(v)):
-            raise InputError("dmdt0 must be perpendicular to m0 (|m| = 1 is conserved)")
-        return np.concatenate([m, np.cross(m, v)])
+    def _min_inertia_eigenvalue(self):
+        """Smallest eigenvalue of the symmetric part of the (sign-applied) global inertia matrix."""
+        fin = self.system
+        if self.I.nbr.shape[1] == 0:
+            E3 = self.E.T.reshape(-1, 3, 3)
+            return float(np.linalg.eigvalsh(0.5 * (E3 + E3.transpose(0, 2, 1))).min())
+        if self.sign > 0:
+            return fin.inertia_min_eigenvalue()
+        M = -fin.inertia_matrix()
+        return float(np.linalg.eigvalsh(0.5 * (M + M.T)).min())
+
+    def _build_args(self):
+        work, ctl = self._work_ctl(8, 1.0 if self.symmetric else 0.0)
+        return R.InertialArgs(tb=self._tables(), A=self.A, A_iso=_isotropic(self.A.T), G=self.G, E=self.E,
+                              E_iso=_isotropic(self.E.T) * (self.E.T[:, 0] != 0), I=self.I,
+                              torque=self.torque_buffer, work=work, ctl=ctl, info=self.info,
+                              noise=self.noise_tables)
+
+    def initial_state(self, spins, velocities=None):
+        """State from spins (n_sites, 3) and optional dm/dt (n_sites, 3) in rad/s, perpendicular to the spins
+        (3-vectors for a macrospin)."""
+        S = self.system.check_spins(spins, "initial spins")
+        W = np.zeros_like(S)
+        if velocities is not None:
+            V = np.asarray(velocities, dtype=float)
+            if V.shape == (3,) and S.shape == (1, 3):
+                V = V[None, :]
+            if V.shape != S.shape:
+                raise InputError(f"velocities must have shape {S.shape}, got {V.shape}")
+            if not np.all(np.isfinite(V)):
+                raise InputError("velocities must be finite")
+            if np.max(np.abs(np.sum(V * S, 1))) > 1e-9 * (1 + np.abs(V).max()):
+                raise InputError("velocities must be perpendicular to the spins (|m| = 1 is conserved)")
+            W = np.cross(S, V * self.units.t_unit)
+        return np.concatenate([S.reshape(-1), W.reshape(-1)])
+
+    def velocities(self, Y):
+        """dm/dt = w x m per site, shape (..., n_sites, 3) (reduced units)."""
+        n = self.n_sites
+        Y = np.asarray(Y)
+        S = Y[..., : 3 * n].reshape(Y.shape[:-1] + (n, 3))
+        W = Y[..., 3 * n:].reshape(Y.shape[:-1] + (n, 3))
+        return np.cross(W, S)
+
+    def _apply_E(self, X):
+        """E x with the full (unprojected) inertia matrix, x of shape (n_sites, 3) (reduced time)."""
+        E = self.E.T[self.E.row].reshape(-1, 3, 3)
+        O = np.einsum("iab,ib->ia", E, X)
+        nbr, row, T = self.I
+        for k in range(nbr.shape[1]):
+            j = nbr[:, k]
+            Tk = T[row, k].reshape(-1, 3, 3)
+            O += np.where((j >= 0)[:, None], np.einsum("iab,ib->ia", Tk, X[np.maximum(j, 0)]), 0.0)
+        return O
+
+    def kinetic_energy(self, Y):
+        """1/2 sum_ij (mu_i/gamma_i) v_i . E_ij v_j (reduced energy, see :meth:`energy_scale`)."""
+        fin = self.system
+        V = self.velocities(np.atleast_2d(Y))
+        w = fin.energy_weight[fin.sub] / self.energy_scale()
+        return np.array([0.5 * np.sum(w * np.sum(v * self._apply_E(v), 1)) for v in V])
+
+    def dissipation(self, Y):
+        """Dissipated power sum_i w_i v_i . sym(A_i) v_i (on-site damping; reduced)."""
+        fin = self.system
+        V = self.velocities(np.atleast_2d(Y))
+        A = self.A.T[self.A.row].reshape(-1, 3, 3)
+        As = 0.5 * (A + A.transpose(0, 2, 1))
+        w = fin.energy_weight[fin.sub] / self.energy_scale()
+        return np.einsum("i,tia,iab,tib->t", w, V, As, V)
 
     def max_frequency(self):
-        """Nutation frequency scale: |omega_n| from the scalar closed form with the smallest inertia."""
-        w0 = self.hamiltonian.max_frequency()
-        eta = self._eta_min
-        a = np.linalg.norm(self.A.reshape(3, 3), 2)
-        return float(abs((1 - 1j * a) + np.sqrt((1 - 1j * a) ** 2 + 4 * eta * w0)) / (2 * eta))
-
-    def parameters(self):
-        return {"alpha": self.A.reshape(3, 3).tolist(), "eta": self.E.reshape(3, 3).tolist(),
-                "convention": self.convention}
+        return nutation_frequency_bound(self.system.max_frequency(), self._damping_norm(), self._eta_min)
 
     def extra_observables(self, t, Y, dY):
-        v = dY[:, 0:3]
-        E3 = self.E.reshape(3, 3)
-        Es = 0.5 * (E3 + E3.T)
-        A3 = self.A.reshape(3, 3)
-        kinetic = 0.5 * np.einsum("ni,ij,nj->n", v, Es, v)
-        energy = self.hamiltonian.energy(t, Y[:, 0:3])
-        return {
-            "angular_velocity": Y[:, 3:6],
-            "kinetic_energy": kinetic,
-            "total_energy": energy + kinetic,
-            "dissipation": np.einsum("ni,ij,nj->n", v, 0.5 * (A3 + A3.T), v),
-        }
+        kin = self.kinetic_energy(Y)
+        out = {"kinetic_energy": kin, "total_energy": self.energy(t, Y) + kin,
+               "dissipation": self.dissipation(Y)}
+        if self.n_sites == 1:
+            out["angular_velocity"] = Y[:, 3:6]
+        return out
 
 
-# ---------------------------------------------------------------------------------------------------
-# memory-kernel LLG
-# ---------------------------------------------------------------------------------------------------
-@nb.njit(cache=True)
-def kernel_rhs(t, y, args, dydt):
-    """State y = (m, Re w_1, Im w_1, ..., Re w_n, Im w_n); memory field h_mem = s sum_j Re w_j."""
-    fp, A, kp, c, z = args
-    sign, long_on, inv_tau, me2 = kp[0], kp[1], kp[2], kp[3]
-    m0, m1, m2 = y[0], y[1], y[2]
-    h0, h1, h2 = macrospin_field3(t, m0, m1, m2, fp)
-    n = c.shape[0]
-    for j in range(n):
-        base = 3 + 6 * j
-        h0 += sign * y[base]
-        h1 += sign * y[base + 1]
-        h2 += sign * y[base + 2]
-    x0, x1, x2 = gilbert_precession(m0, m1, m2, h0, h1, h2, A)
-    if long_on != 0.0:
-        g = -(m0 * m0 + m1 * m1 + m2 * m2 - me2) * inv_tau  # d(m^2)/dt model (docs/theory.md)
-        x0 += 0.5 * g * m0
-        x1 += 0.5 * g * m1
-        x2 += 0.5 * g * m2
-    dydt[0], dydt[1], dydt[2] = x0, x1, x2
-    for j in range(n):
-        base = 3 + 6 * j
-        zr, zi, cr, ci = z[j].real, z[j].imag, c[j].real, c[j].imag
-        for i in range(3):
-            wr = y[base + i]
-            wi = y[base + 3 + i]
-            mi = y[i]
-            dydt[base + i] = zr * wr - zi * wi + cr * mi
-            dydt[base + 3 + i] = zr * wi + zi * wr + ci * mi
+class MemoryKernelLLG(Model):
+    """Non-Markovian LLG with a memory kernel (Webb et al. 2026, Eqs. 4, 5, 10), on every site:
 
-
-KERNEL_SIGNS = {"passive": 1.0, "as_printed": -1.0}
-
-
-class MemoryKernelLLG(TorqueModel):
-    """Non-Markovian LLG with a memory kernel (seed 000 Eqs. 4, 5, 10):
-
-        dm/dt = -m x (h_eff + s h_mem) + m x (A dm/dt) [+ 1/2 g(m) m],
-        h_mem(t) = int_0^t chi(t - s') m(s') ds'.
+        dm_i/dt = -m_i x (h_i + s h_mem,i) + tau_i + m_i x (A_i dm_i/dt) [+ 1/2 g(m_i) m_i],
+        h_mem,i(t) = int_0^t chi(t - t') m_i(t') dt'.
 
     ``kernel_sign="passive"`` (s = +1, default) is the sign that follows from the Green's-function form
-    M x (T * M) of Eq. 4 with T = |V0|^2 D^R and D^+ - D^- = -2 Z sin(Omega0 t) e^{-Z Gamma t}, and makes
-    the magnet + phonon energy a Lyapunov function.  The explicit kernel printed in Eq. 10,
-    + m x int chi m with chi = +2 Z V0^2 sin(...), is ``kernel_sign="as_printed"`` (s = -1): the
-    phonon then acts as a negative-energy oscillator (docs/theory.md).
+    M x (T * M) of Eq. 4 and makes the magnet + phonon energy a Lyapunov function; the sign printed in
+    Eq. 10 is ``kernel_sign="as_printed"`` (s = -1; docs/theory.md, correction 1).
 
-    Optional longitudinal term of Eq. 4, d(M^2)/dt M / (2 Ms^2): with ``longitudinal=(tau, m_eq)`` the
-    documented model g = d|m|^2/dt-rate = -(|m|^2 - m_eq^2)/tau relaxes the length to m_eq.
-
-    The memory integral is carried by auxiliary variables (:mod:`.kernels`): O(1) cost per step.
+    Optional longitudinal term of Eq. 4: ``longitudinal=(tau, m_eq)`` (tau in seconds) relaxes the length
+    with d|m|^2/dt = -(|m|^2 - m_eq^2)/tau.  The kernel (:class:`~.kernels.ExponentialSumKernel`, SI) is
+    carried by auxiliary variables: O(1) cost per step.
     """
 
     name = "kernel"
 
-    def __init__(self, hamiltonian, kernel: ExponentialSumKernel, alpha=0.0, kernel_sign="passive",
-                 longitudinal=None, convention="seed002"):
-        super().__init__(hamiltonian)
+    def __init__(self, system, kernel: ExponentialSumKernel, kernel_sign="passive", longitudinal=None,
+                 convention="magnetization"):
+        super().__init__(system, convention)
         if not isinstance(kernel, ExponentialSumKernel):
             raise InputError("kernel must be an ExponentialSumKernel (see spinertia.dynamics.kernels)")
         if kernel_sign not in KERNEL_SIGNS:
             raise InputError(f"kernel_sign must be one of {sorted(KERNEL_SIGNS)}, got {kernel_sign!r}")
-        self.kernel = kernel
+        self.kernel_si = kernel
+        self.kernel = kernel.to_time_unit(self.units.t_unit)
         self.kernel_sign = kernel_sign
-        self.convention = convention
-        self.A = _sign_for(convention) * as_tensor(alpha, "alpha")
-        _check_damping(self.A, "alpha")
         kp = np.zeros(4)
         kp[0] = KERNEL_SIGNS[kernel_sign]
         if longitudinal is not None:
             tau, m_eq = longitudinal
+            tau = parse_quantity(tau, "time", "longitudinal tau")
             if not (tau > 0 and np.isfinite(tau)):
-                raise InputError(f"longitudinal relaxation time must be > 0, got {tau}")
+                raise InputError(f"longitudinal relaxation time must be > 0 s, got {tau}")
             if not (0 < m_eq <= 1):
                 raise InputError(f"longitudinal equilibrium length m_eq must lie in (0, 1], got {m_eq}")
-            kp[1], kp[2], kp[3] = 1.0, 1.0 / tau, m_eq**2
+            kp[1], kp[2], kp[3] = 1.0, 1.0 / self.units.time(tau), m_eq ** 2
+            longitudinal = (tau, m_eq)
+        self.kp = kp
         self.longitudinal = longitudinal
         self.norm_preserving = longitudinal is None
-        self.state_size = 3 + 6 * kernel.n_terms
-        self.args = (hamiltonian.params, self.A, kp, kernel.coefficients.copy(), kernel.exponents.copy())
-        self.rhs = kernel_rhs
+        if not self.norm_preserving:
+            self.sphere_blocks = np.zeros(0, dtype=np.int64)
+        self.n_terms = self.kernel.n_terms
+        self.state_size = 3 * self.n_sites * (1 + 2 * self.n_terms)
+        self.noise_tables = R.no_noise_tables()
+        self.rhs = R.KERNEL_RHS
+        self.args = self._build_args()
 
-    def initial_state(self, m0, history="none"):
-        """Initial state.  history='none': no memory before t = 0 (seed 000: field switched on at t = 0);
-        history='equilibrated': m0 held fixed for all t < 0 (the auxiliary variables at steady state)."""
-        m = check_unit_vector(m0)
+    def _build_args(self):
+        work, ctl = self._work_ctl(2)
+        return R.GilbertArgs(tb=self._tables(), A=self.A, A_iso=_isotropic(self.A.T), G=self.G,
+                             torque=self.torque_buffer, kp=self.kp, c=self.kernel.coefficients.copy(),
+                             z=self.kernel.exponents.copy(), work=work, ctl=ctl, info=self.info,
+                             noise=self.noise_tables)
+
+    def _aux(self, Y):
+        """Auxiliary variables (..., n_terms, n_sites, 2, 3): (Re, Im) of w_j at site i (reduced)."""
+        Y = np.asarray(Y)
+        n = self.n_sites
+        return Y[..., 3 * n:].reshape(Y.shape[:-1] + (self.n_terms, n, 2, 3))
+
+    def initial_state(self, spins, history="none"):
+        """Initial state.  history='none': no memory before t = 0 (Webb et al. 2026: field switched on at
+        t = 0); 'equilibrated': the spins held fixed for all t < 0 (auxiliary variables at steady state)."""
+        S = self.system.check_spins(spins, "initial spins")
         y = np.zeros(self.state_size)
-        y[0:3] = m
+        n = self.n_sites
+        y[: 3 * n] = S.reshape(-1)
         if history == "equilibrated":
+            aux = self._aux(y)
             for j, (c, z) in enumerate(zip(self.kernel.coefficients, self.kernel.exponents)):
-                w = -c / z * m
-                y[3 + 6 * j:6 + 6 * j] = w.real
-                y[6 + 6 * j:9 + 6 * j] = w.imag
+                w = -c / z * S
+                aux[j, :, 0, :] = w.real
+                aux[j, :, 1, :] = w.imag
         elif history != "none":
             raise InputError(f"history must be 'none' or 'equilibrated', got {history!r}")
         return y
 
     def memory_field(self, Y):
-        Y = np.asarray(Y)
-        s = KERNEL_SIGNS[self.kernel_sign]
-        h = np.zeros(Y.shape[:-1] + (3,))
-        for j in range(self.kernel.n_terms):
-            h += Y[..., 3 + 6 * j:6 + 6 * j]
-        return s * h
+        """s sum_j Re w_j per site, shape (..., n_sites, 3) (reduced); squeezed to (..., 3) for a macrospin."""
+        h = KERNEL_SIGNS[self.kernel_sign] * self._aux(Y)[..., 0, :].sum(axis=-3)
+        return h[..., 0, :] if self.n_sites == 1 else h
 
     def max_frequency(self):
-        return max(self.hamiltonian.max_frequency(), self.kernel.fastest_rate())
+        return max(self.system.max_frequency(), self.kernel.fastest_rate())
 
     def parameters(self):
-        return {"alpha": self.A.reshape(3, 3).tolist(), "kernel_sign": self.kernel_sign,
-                "kernel_coefficients": [[c.real, c.imag] for c in self.kernel.coefficients],
-                "kernel_exponents": [[z.real, z.imag] for z in self.kernel.exponents],
-                "longitudinal": list(self.longitudinal) if self.longitudinal else None,
-                "convention": self.convention}
+        return {"kernel_sign": self.kernel_sign,
+                "kernel_coefficients": [[c.real, c.imag] for c in self.kernel_si.coefficients],
+                "kernel_exponents": [[z.real, z.imag] for z in self.kernel_si.exponents],
+                "longitudinal": list(self.longitudinal) if self.longitudinal else None}
 
     def oscillator_energy(self, Y, dY):
-        """Energy of the phonon coordinates x_j = Re w_j for pure damped-oscillator terms (c = -iA):
-        (|x'|^2 + (W^2 + l^2)|x|^2) / (2 A W); NaN if the kernel has other terms."""
+        """Energy of the phonon coordinates x_j = Re w_j for pure damped-oscillator terms (c = -iA),
+        (|x'|^2 + (W^2 + l^2)|x|^2) / (2 A W) summed over sites (reduced), and its dissipation; NaN if the
+        kernel has other terms."""
         E = np.zeros(len(Y))
         diss = np.zeros(len(Y))
+        aux, daux = self._aux(Y), self._aux(dY)
         for j, (c, z) in enumerate(zip(self.kernel.coefficients, self.kernel.exponents)):
             if abs(c.real) > 1e-14 * abs(c) or z.imag == 0:
                 return np.full(len(Y), np.nan), np.full(len(Y), np.nan)
             amp, lam, W = -c.imag, -z.real, z.imag
-            x = Y[:, 3 + 6 * j:6 + 6 * j]
-            xd = dY[:, 3 + 6 * j:6 + 6 * j]
-            E += (np.sum(xd**2, 1) + (W**2 + lam**2) * np.sum(x**2, 1)) / (2 * amp * W)
-            diss += 2 * lam * np.sum(xd**2, 1) / (amp * W)
+            x = aux[:, j, :, 0, :]
+            xd = daux[:, j, :, 0, :]
+            E += (np.sum(xd ** 2, (1, 2)) + (W ** 2 + lam ** 2) * np.sum(x ** 2, (1, 2))) / (2 * amp * W)
+            diss += 2 * lam * np.sum(xd ** 2, (1, 2)) / (amp * W)
         return E, diss
 
     def extra_observables(self, t, Y, dY):
         s = KERNEL_SIGNS[self.kernel_sign]
-        m = Y[:, 0:3]
-        hm = self.memory_field(Y)
+        S = self.spins(Y)
+        hm = KERNEL_SIGNS[self.kernel_sign] * self._aux(Y)[..., 0, :].sum(axis=-3)
         e_osc, d_osc = self.oscillator_energy(Y, dY)
-        energy = self.hamiltonian.energy(t, m)
-        A3 = self.A.reshape(3, 3)
-        dm = dY[:, 0:3]
-        return {
-            "memory_field": hm,
-            "aux": Y[:, 3:],
+        V = self.spins(dY)
+        A = self.A.T[self.A.row].reshape(-1, 3, 3)
+        As = 0.5 * (A + A.transpose(0, 2, 1))
+        out = {
             "phonon_energy": s * e_osc,
             # E_mag - h_mem . m + s E_osc: Lyapunov for the passive sign (docs/theory.md)
-            "total_energy": energy - np.sum(hm * m, 1) + s * e_osc,
-            "dissipation": np.einsum("ni,ij,nj->n", dm, 0.5 * (A3 + A3.T), dm) + s * d_osc,
-            "m_norm": np.linalg.norm(m, axis=1),
+            "total_energy": self.energy(t, Y) - np.sum(hm * S, (1, 2)) + s * e_osc,
+            "dissipation": np.einsum("tia,iab,tib->t", V, As, V) + s * d_osc,
         }
+        if self.n_sites == 1:
+            out.update({"memory_field": hm[:, 0, :], "aux": np.asarray(Y)[:, 3:],
+                        "m_norm": np.linalg.norm(S[:, 0, :], axis=1)})
+        return out
+

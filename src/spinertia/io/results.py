@@ -4,8 +4,8 @@ Layout of a result (``trajectory_to_dataset``):
 
 * coordinate ``time`` in seconds; dimension ``component`` = x, y, z;
 * every observable of the model (``model.observables``) converted from reduced to SI units, with a
-  ``units`` and a ``long_name`` attribute. Energies are *per magnetic moment, as an angular
-  frequency* (``E * gamma / mu``, rad/s; see :mod:`spinertia.units`), powers in rad/s^2;
+  ``units`` and a ``long_name`` attribute: energies in joule, powers in watt (for a macrospin the
+  energy of its moment mu), rates in 1/s;
 * ``B_eff`` = h_eff / gamma in tesla;
 * for memory-kernel models the auxiliary variables ``aux`` (dims time, kernel_term, part = re/im,
   component) in rad/s;
@@ -31,31 +31,32 @@ from .atomic import atomic_write
 __all__ = ["trajectory_to_dataset", "write_result", "read_result", "summary_from_dataset", "write_summary",
            "OBSERVABLE_UNITS"]
 
-_ENERGY = "rad/s (energy per moment times gamma/mu)"
-_POWER = "rad/s^2 (power per moment times gamma/mu)"
+_ENERGY = "J"
+_POWER = "W"
 
-#: name -> (scaling kind, units attribute, long name). kind: 1 (none), f (1/time), f2 (1/time^2).
+#: name -> (scaling kind, units attribute, long name). kind: 1 (none), f (1/time), E (energy: times the
+#: model's energy_scale), P (power: energy_scale / time).
 OBSERVABLE_UNITS = {
     "m": ("1", "1", "magnetization direction m = M/Ms"),
+    "magnetization": ("1", "1", "moment-weighted mean spin direction"),
     "dmdt": ("f", "1/s", "time derivative dm/dt"),
     "h_eff": ("f", "rad/s", "effective field gamma*B_eff = -dE/dm (without memory field)"),
-    "energy": ("f", _ENERGY, "magnetic energy E(m, t)"),
-    "dEdt": ("f2", "rad/s^2", "energy rate dE/dt = -h_eff . dm/dt"),
+    "energy": ("E", _ENERGY, "energy of the spin Hamiltonian"),
+    "dEdt": ("P", _POWER, "energy rate dE/dt = -mu B_eff . dm/dt"),
     "angular_velocity": ("f", "rad/s", "angular velocity m x dm/dt"),
-    "kinetic_energy": ("f", _ENERGY, "inertial (kinetic) energy 1/2 dm/dt . eta dm/dt"),
-    "total_energy": ("f", _ENERGY, "conserved-without-damping total energy of the model"),
-    "dissipation": ("f2", _POWER, "dissipated power (decrease rate of total_energy)"),
+    "kinetic_energy": ("E", _ENERGY, "inertial (kinetic) energy 1/2 sum (mu/gamma) dm/dt . eta dm/dt"),
+    "total_energy": ("E", _ENERGY, "conserved-without-damping total energy of the model"),
+    "dissipation": ("P", _POWER, "dissipated power (decrease rate of total_energy)"),
     "memory_field": ("f", "rad/s", "memory field s * int chi(t - t') m(t') dt'"),
     "aux": ("f", "rad/s", "kernel auxiliary variables w_j (memory field = s sum_j Re w_j)"),
-    "phonon_energy": ("f", _ENERGY, "energy of the phonon (kernel oscillator) coordinates"),
+    "phonon_energy": ("E", _ENERGY, "energy of the phonon (kernel oscillator) coordinates"),
     "m_norm": ("1", "1", "length |m|"),
 }
 
 
 CONVENTIONS = (
     "m = M/Ms; dm/dt = -gamma m x B_eff + ... with gamma = |gamma| > 0; fields as angular frequencies "
-    "h = gamma B (rad/s); energies per moment as angular frequencies E*gamma/mu (rad/s); complex "
-    "frequencies exp(-i omega t), Im omega < 0 = decay"
+    "h = gamma B (rad/s); energies in joule; complex frequencies exp(-i omega t), Im omega < 0 = decay"
 )
 
 
@@ -78,8 +79,8 @@ def to_json(obj, **kwargs):
     return json.dumps(obj, default=_json_default, **kwargs)
 
 
-def _scale(kind, t_unit):
-    return {"1": 1.0, "f": 1.0 / t_unit, "f2": 1.0 / t_unit**2, "t": t_unit}[kind]
+def _scale(kind, t_unit, energy_scale):
+    return {"1": 1.0, "f": 1.0 / t_unit, "E": energy_scale, "P": energy_scale / t_unit}[kind]
 
 
 def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
@@ -98,7 +99,8 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
         raise InputError(f"trajectory arrays do not match: t has shape {t.shape}, Y has shape {Y.shape}")
     with np.errstate(all="ignore"):
         obs = model.observables(t, Y) if len(t) else {}
-    units_table = {**OBSERVABLE_UNITS, **getattr(model, "observable_units", {})}
+    units_table = OBSERVABLE_UNITS
+    escale = float(model.energy_scale())
     coords = {"time": ("time", t * t_unit, {"units": "s", "long_name": "time", "standard_name": "time"}),
               "component": ("component", np.array(["x", "y", "z"]))}
     data_vars = {}
@@ -106,7 +108,7 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
     for name, value in obs.items():
         value = np.asarray(value)
         kind, unit, long_name = units_table.get(name, (None, "reduced (unknown dimension)", name))
-        scale = 1.0 if kind is None else _scale(kind, t_unit)
+        scale = 1.0 if kind is None else _scale(kind, t_unit, escale)
         value = value * scale
         if name == "aux":
             n_terms = value.shape[1] // 6
@@ -121,13 +123,13 @@ def trajectory_to_dataset(traj, units=None, attrs=None) -> xr.Dataset:
         else:
             dims = ("time",) + tuple(f"{name}_dim{i}" for i in range(1, value.ndim))
         data_vars[name] = (dims, value, {"units": unit, "long_name": long_name})
-    g = np.asarray(getattr(model.hamiltonian, "gamma", float("nan")), dtype=float)
+    g = np.asarray(model.system.gamma, dtype=float)
     gamma = float(g) if g.ndim == 0 else float(g[0]) if np.all(g == g[0]) else float("nan")
     if "h_eff" in obs and math.isfinite(gamma) and gamma > 0:
         data_vars["B_eff"] = (("time", "component"), np.asarray(obs["h_eff"]) / t_unit / gamma,
                               {"units": "T", "long_name": "effective field h_eff / gamma (without memory field)"})
-    lattice = getattr(model, "system", None)
-    if lattice is not None and hasattr(lattice, "positions"):  # lattice run: spins per site, positions
+    lattice = model.system if model.n_sites > 1 else None
+    if lattice is not None:  # lattice run: spins per site, positions
         coords["site"] = ("site", np.arange(lattice.n_sites))
         coords["position"] = (("site", "component"), lattice.positions, {"units": "m"})
         data_vars["spins"] = (("time", "site", "component"), model.spins(Y), {"units": "1", "long_name": "spin directions"})
@@ -213,10 +215,8 @@ def summary_from_dataset(ds: xr.Dataset) -> dict:
         out["final_m_norm"] = _finite_or_none(norm[-1])
         out["m_norm_min"] = _finite_or_none(np.nanmin(norm)) if np.any(np.isfinite(norm)) else None
         out["m_norm_max"] = _finite_or_none(np.nanmax(norm)) if np.any(np.isfinite(norm)) else None
-    if n and "energy" in ds and ds["energy"].attrs.get("units") == "J":
+    if n and "energy" in ds:
         out["final_energy_J"] = _finite_or_none(ds["energy"].values[-1])
-    elif n and "energy" in ds:
-        out["final_energy_rad_per_s"] = _finite_or_none(ds["energy"].values[-1])
     if n and "magnetization" in ds:
         out["final_magnetization"] = [_finite_or_none(v) for v in np.asarray(ds["magnetization"].values)[-1]]
     if n and "total_energy" in ds:
@@ -227,13 +227,13 @@ def summary_from_dataset(ds: xr.Dataset) -> dict:
         if not scale > 0:
             scale = 1.0
         with np.errstate(all="ignore"):
-            out["final_total_energy_rad_per_s"] = _finite_or_none(e[-1])
+            out["final_total_energy_J"] = _finite_or_none(e[-1])
             out["total_energy_drift_relative"] = _finite_or_none((e[-1] - e[0]) / scale)
             dev = np.abs(e - e[0])
             out["total_energy_max_deviation_relative"] = (
                 _finite_or_none(np.nanmax(dev) / scale) if np.any(np.isfinite(dev)) else None)
-    out["units"] = {"t_final_s": "s", "wall_time_s": "s (wall clock)",
-                    "final_energy_rad_per_s": _ENERGY, "final_total_energy_rad_per_s": _ENERGY}
+    out["units"] = {"t_final_s": "s", "wall_time_s": "s (wall clock)", "final_energy_J": "J",
+                    "final_total_energy_J": "J"}
     return out
 
 

@@ -1,8 +1,19 @@
-"""The ``[system]`` table of a lattice scenario -> :class:`spinertia.lattice.system.System`.
+"""The ``[system]`` table of a scenario -> :class:`~spinertia.lattice.system.System` (a lattice) or
+:class:`~spinertia.lattice.macrospin.Macrospin` (a one-site system).
 
-One description of an atomistic spin system serves spin-wave calculations (``spinertia bands``, through
-:func:`spinertia.spinwaves.from_system.spinwave_model`) and lattice dynamics runs.  The schema is documented
-key by key in ``docs/scenario.md`` (section "Lattice systems").  In short, either a preset::
+One description serves spin-wave calculations (``spinertia bands``, through
+:func:`spinertia.spinwaves.from_system.spinwave_model`) and dynamics runs.  The schema is documented key by
+key in ``docs/scenario.md``.  A table without ``lattice`` or ``preset`` describes a macrospin::
+
+    [system]
+    gamma = 1.76085963023e11          # |gamma| in rad/(s T) (default: electron)
+    mu = "2 muB"                      # moment (enters energies in joule and thermal noise)
+    [[system.zeeman]]                 # B (tesla) or omega (rad/s), optional time protocol
+    [[system.anisotropy]]             # type uniaxial | easy_plane | tensor; B_K (tesla) or omega_K; axis
+    [system.damping]                  # alpha
+    [system.inertia]                  # eta (time)
+
+A lattice is either a preset::
 
     [system]
     preset = "seed001_checkerboard"   # the seed-001 two-sublattice ferromagnet (spec 1.1, 4)
@@ -44,10 +55,11 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from ..lattice import geometry
+from ..lattice import geometry, protocols
 from ..lattice.system import DMI_KINDS, System, cross_matrix
 from ..units import GAMMA_ELECTRON
-from .scenario import _check_keys, _choice, _number, _one_of, _quantity, _require, _table
+from .validate import check_keys, choice, number, one_of, quantity, require, scalar_or_tensor, vector
+from .validate import table as as_table
 
 __all__ = ["build_system", "lattice_constants", "SYSTEM_SCHEMA", "PRESET_OVERRIDES", "LATTICES", "PRESETS"]
 
@@ -78,6 +90,8 @@ PRESET_OVERRIDES = {
 }
 
 _TERMS = ("exchange", "dmi", "anisotropy", "zeeman", "damping", "inertia", "pair_inertia", "pair_damping")
+_MACROSPIN_TERMS = ("zeeman", "anisotropy", "damping", "inertia")
+ANISOTROPY_TYPES = ("uniaxial", "easy_plane", "tensor")
 
 #: Allowed keys of every table of the lattice [system] schema.
 SYSTEM_SCHEMA = {
@@ -92,11 +106,14 @@ SYSTEM_SCHEMA = {
     "system.inertia": ("eta", "xi"),
     "system.pair_inertia": ("eta", "xi", "tensor", "shell", "bonds", "between"),
     "system.pair_damping": ("G", "shell", "bonds", "between"),
+    "system(macrospin)": ("gamma", "mu") + _MACROSPIN_TERMS,
+    "system.zeeman(macrospin)": ("B", "omega", "protocol", "B1", "omega1", "t_on", "frequency", "phase", "t0",
+                                 "width"),
+    "system.anisotropy(macrospin)": ("type", "B_K", "omega_K", "axis", "normal", "N"),
 }
 
-_PROTOCOL_KEYS = {"static": (), "step": ("t_on",), "sine": ("frequency", "phase"), "pulse": ("t0", "width")}
-_PROTOCOL_DIMS = {"t_on": "time", "frequency": "angular_frequency", "phase": "angle", "t0": "time",
-                  "width": "time"}
+_PROTOCOL_KEYS = {name: tuple(params) for name, (_, params) in protocols.PROTOCOLS.items()}
+_PROTOCOL_DIMS = protocols.PARAMETER_DIMENSIONS
 
 
 # ------------------------------------------------------------------------------------------------
@@ -105,8 +122,8 @@ _PROTOCOL_DIMS = {"t_on": "time", "frequency": "angular_frequency", "phase": "an
 def _value(value, dimension, where):
     """A scalar: dimensionless number (dimension None) or a quantity (number in SI or string)."""
     if dimension is None:
-        return _number(value, where)
-    return _quantity(value, dimension, where)
+        return number(value, where)
+    return quantity(value, dimension, where)
 
 
 def _components(value, dimension, where, sizes=(3,)):
@@ -186,15 +203,15 @@ def _terms(table, key):
 # ------------------------------------------------------------------------------------------------
 def _lattice(table):
     """(Lattice, (a, b, c) or None) from the lattice keys of [system]."""
-    spec = _require(table, "lattice", "system")
+    spec = require(table, "lattice", "system")
     if isinstance(spec, dict):
         for key in ("a", "b"):
             if key in table:
                 raise InputError(f"system.{key}: with a [system.lattice] table give the scale as "
                                  "[system.lattice] a (vectors and basis are then multiples of a)")
-        lt = _table(spec, "system.lattice")
-        _check_keys(lt, "system.lattice", SYSTEM_SCHEMA["system.lattice"])
-        scale = _quantity(lt["a"], "length", "system.lattice.a", positive=True) if "a" in lt else None
+        lt = as_table(spec, "system.lattice")
+        check_keys(lt, "system.lattice", SYSTEM_SCHEMA["system.lattice"])
+        scale = quantity(lt["a"], "length", "system.lattice.a", positive=True) if "a" in lt else None
         dim = "length" if scale is None else None  # with a scale: multiples of a
 
         def reader(value, where, count):
@@ -205,7 +222,7 @@ def _lattice(table):
                 raise InputError(f"{where}: all vectors must have the same number of components")
             return np.array(out) * (1.0 if scale is None else scale)
 
-        vectors = reader(_require(lt, "vectors", "system.lattice"), "system.lattice.vectors", (1, 3))
+        vectors = reader(require(lt, "vectors", "system.lattice"), "system.lattice.vectors", (1, 3))
         basis = reader(lt.get("basis", [[0.0, 0.0, 0.0]]), "system.lattice.basis", (1, 10_000))
         names = lt.get("names")
         if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
@@ -213,16 +230,16 @@ def _lattice(table):
         lat = _in_context("system.lattice", geometry.Lattice, vectors, basis, names)
         consts = None if scale is None else (scale, scale, scale)
         return lat, consts
-    name = _choice(spec, tuple(LATTICES), "system.lattice")
+    name = choice(spec, tuple(LATTICES), "system.lattice")
     keys = LATTICES[name]
     for key in ("a", "b"):
         if key in table and key not in keys:
             raise InputError(f"system.{key} does not apply to lattice '{name}' (which takes: {', '.join(keys)})")
-    a = _quantity(_require(table, "a", "system"), "length", "system.a", positive=True)
+    a = quantity(require(table, "a", "system"), "length", "system.a", positive=True)
     kwargs = {"a": a}
     b = a
     if "b" in table:
-        b = kwargs["b"] = _quantity(table["b"], "length", "system.b", positive=True)
+        b = kwargs["b"] = quantity(table["b"], "length", "system.b", positive=True)
     lat = geometry.PRESETS[name](**kwargs)
     return lat, (a, b, a)
 
@@ -232,7 +249,7 @@ def _lattice(table):
 # ------------------------------------------------------------------------------------------------
 def _bond_selection(term, where, lattice):
     """kwargs shell= / bonds= / between= for the System pair methods."""
-    which = _one_of(term, ("shell", "bonds"), where)
+    which = one_of(term, ("shell", "bonds"), where)
     out = {}
     if "between" in term:
         bt = term["between"]
@@ -275,13 +292,13 @@ def _bond_selection(term, where, lattice):
 # terms
 # ------------------------------------------------------------------------------------------------
 def _exchange(sysm, term, where):
-    J = _scalar_or_tensor(_require(term, "J", where), "energy", f"{where}.J")
+    J = _scalar_or_tensor(require(term, "J", where), "energy", f"{where}.J")
     sysm.add_exchange(J, **_bond_selection(term, where, sysm.lattice))
 
 
 def _dmi(sysm, term, where):
-    D = _quantity(_require(term, "D", where), "energy", f"{where}.D")
-    kind = _choice(term.get("kind", "interfacial"), DMI_KINDS, f"{where}.kind")
+    D = quantity(require(term, "D", where), "energy", f"{where}.D")
+    kind = choice(term.get("kind", "interfacial"), DMI_KINDS, f"{where}.kind")
     kwargs = {"kind": kind}
     if "vector" in term:
         if kind != "vector":
@@ -308,7 +325,7 @@ def _sublattice_list(value, where, names):
 
 
 def _anisotropy(sysm, term, where):
-    K = _quantity(_require(term, "K", where), "energy", f"{where}.K")
+    K = quantity(require(term, "K", where), "energy", f"{where}.K")
     axis = _components(term.get("axis", [0, 0, 1]), None, f"{where}.axis")
     if not np.linalg.norm(axis) > 0:
         raise InputError(f"{where}.axis must be a non-zero direction")
@@ -319,8 +336,8 @@ def _anisotropy(sysm, term, where):
 
 
 def _zeeman(sysm, term, where):
-    B = _components(_require(term, "B", where), "field", f"{where}.B")
-    protocol = _choice(term.get("protocol", "static"), tuple(_PROTOCOL_KEYS), f"{where}.protocol")
+    B = _components(require(term, "B", where), "field", f"{where}.B")
+    protocol = choice(term.get("protocol", "static"), tuple(_PROTOCOL_KEYS), f"{where}.protocol")
     allowed = _PROTOCOL_KEYS[protocol]
     for key in ("t_on", "frequency", "phase", "t0", "width"):
         if key in term and key not in allowed:
@@ -333,11 +350,11 @@ def _zeeman(sysm, term, where):
                              "'sine' or 'pulse', or remove the key")
         sysm.add_zeeman(B)
         return
-    B1 = _components(_require(term, "B1", where), "field", f"{where}.B1")
+    B1 = _components(require(term, "B1", where), "field", f"{where}.B1")
     params = {}
     for key in allowed:
         if key in term:
-            params[key] = _quantity(term[key], _PROTOCOL_DIMS[key], f"{where}.{key}", positive=(key == "width"))
+            params[key] = quantity(term[key], _PROTOCOL_DIMS[key], f"{where}.{key}", positive=(key == "width"))
         elif key in ("frequency", "width"):
             raise InputError(f"[{where}]: protocol '{protocol}' needs '{key}'")
     sysm.add_zeeman(B, protocol=protocol, B1=B1, **params)
@@ -353,7 +370,7 @@ def _onsite(sysm, table, where, key, dimension):
 
 
 def _damping(sysm, term, where):
-    for s, alpha in _onsite(sysm, {"alpha": _require(term, "alpha", where)}, where, "alpha", None).items():
+    for s, alpha in _onsite(sysm, {"alpha": require(term, "alpha", where)}, where, "alpha", None).items():
         sysm.set_damping(alpha, sublattice=s)
 
 
@@ -379,7 +396,7 @@ def _inertia(sysm, term, where):
 def _pair_inertia(sysm, term, where):
     if not any(k in term for k in ("eta", "xi", "tensor")):
         raise InputError(f"[{where}]: give eta (time), xi = [x, y, z] (axial vector of times) and/or tensor")
-    eta = _quantity(term.get("eta", 0.0), "time", f"{where}.eta")
+    eta = quantity(term.get("eta", 0.0), "time", f"{where}.eta")
     xi = _components(term["xi"], "time", f"{where}.xi") if "xi" in term else None
     tensor = _scalar_or_tensor(term["tensor"], "time", f"{where}.tensor") if "tensor" in term else None
     if tensor is not None and np.ndim(tensor) == 0:
@@ -388,7 +405,7 @@ def _pair_inertia(sysm, term, where):
 
 
 def _pair_damping(sysm, term, where):
-    G = _scalar_or_tensor(_require(term, "G", where), None, f"{where}.G")
+    G = _scalar_or_tensor(require(term, "G", where), None, f"{where}.G")
     sysm.add_pair_damping(G, **_bond_selection(term, where, sysm.lattice))
 
 
@@ -405,8 +422,8 @@ _SINGLE = ("damping", "inertia")
 def _preset(table):
     from ..lattice.presets import seed001_checkerboard
 
-    _check_keys(table, "system", SYSTEM_SCHEMA["system(preset)"])
-    _choice(table["preset"], PRESETS, "system.preset")
+    check_keys(table, "system", SYSTEM_SCHEMA["system(preset)"])
+    choice(table["preset"], PRESETS, "system.preset")
     overrides = {}
     for key, dim in PRESET_OVERRIDES.items():
         if key not in table:
@@ -417,9 +434,9 @@ def _preset(table):
             overrides[key] = _positive_int(value, where)
         elif dim == "dmi":
             # the atomistic preset places the DMI on the +-2a x same-sublattice bonds only
-            _choice(value, ("x2",), where)
+            choice(value, ("x2",), where)
         elif key == "gamma":
-            overrides[key] = _number(value, where, positive=True)
+            overrides[key] = number(value, where, positive=True)
         else:
             overrides[key] = _value(value, dim, where)
     kwargs = {}
@@ -430,32 +447,77 @@ def _preset(table):
     return _in_context("system", seed001_checkerboard, **kwargs, **overrides)
 
 
-def build_system(table: dict) -> System:
-    """Build the lattice :class:`~spinertia.lattice.system.System` described by a ``[system]`` table
-    (a dict as parsed from TOML; schema: docs/scenario.md, "Lattice systems").  Raises InputError naming
-    the offending key for any unknown key, wrong type, unit or value."""
-    table = _table(table, "system")
-    if "preset" in table:
-        return _preset(table)
-    _check_keys(table, "system", SYSTEM_SCHEMA["system"])
-    if "lattice" not in table:
-        raise InputError("[system]: give either preset = \"seed001_checkerboard\" or a lattice (lattice = "
-                         f"\"square\", one of {', '.join(LATTICES)}, or a [system.lattice] table with vectors "
-                         "and basis) (docs/scenario.md, Lattice systems)")
-    lat, _ = _lattice(table)
-    size = _size(table.get("size", [1] * lat.dimension), "system.size", lat.dimension)
-    periodic = _periodic(table.get("periodic", True), "system.periodic")
-    names = lat.names
-    mu = _per_sublattice(_require(table, "mu", "system"),
-                         lambda v, w: _quantity(v, "moment", w, positive=True), "system.mu", names)
-    gamma = _per_sublattice(table.get("gamma", GAMMA_ELECTRON),
-                            lambda v, w: _number(v, w, positive=True), "system.gamma", names)
-    for key, val in (("mu", mu), ("gamma", gamma)):
-        if isinstance(val, dict) and set(val) != set(names):
-            raise InputError(f"system.{key}: no value for sublattice(s) {sorted(set(names) - set(val))}; give "
-                             f"one per sublattice ({names}) or a single value")
-    sysm = _in_context("system", System, lat, size=size, periodic=periodic, mu=mu, gamma=gamma)
-    for key in _TERMS:
+def is_macrospin(table) -> bool:
+    """True for a ``[system]`` table that describes a macrospin (no ``lattice`` and no ``preset``)."""
+    return isinstance(table, dict) and "lattice" not in table and "preset" not in table
+
+
+def _macrospin_zeeman(builder, term, where):
+    which = one_of(term, ("B", "omega"), where)
+    dim = "field" if which == "B" else "angular_frequency"
+    value = vector(term[which], dim, f"{where}.{which}")
+    protocol = choice(term.get("protocol", "static"), tuple(_PROTOCOL_KEYS), f"{where}.protocol")
+    allowed = _PROTOCOL_KEYS[protocol]
+    for key in ("t_on", "frequency", "phase", "t0", "width"):
+        if key in term and key not in allowed:
+            users = [p for p, ks in _PROTOCOL_KEYS.items() if key in ks]
+            raise InputError(f"{where}.{key} is a parameter of protocol '{users[0]}', not of "
+                             f"protocol '{protocol}' (which takes: {', '.join(allowed) or 'nothing'})")
+    kwargs, params = {}, {}
+    if protocol == "static":
+        for key in ("B1", "omega1"):
+            if key in term:
+                raise InputError(f"{where}.{key}: a static field has no time-dependent part; set "
+                                 "protocol = 'step', 'sine' or 'pulse', or remove the key")
+    else:
+        which1 = one_of(term, ("B1", "omega1"), where)
+        dim1 = "field" if which1 == "B1" else "angular_frequency"
+        kwargs[which1] = vector(term[which1], dim1, f"{where}.{which1}")
+        for key in allowed:
+            if key in term:
+                params[key] = quantity(term[key], _PROTOCOL_DIMS[key], f"{where}.{key}", positive=(key == "width"))
+            elif key in ("frequency", "width"):
+                raise InputError(f"{where}: protocol '{protocol}' needs '{key}'")
+    builder.add_zeeman(**{which: value}, protocol=protocol, **kwargs, **params)
+
+
+def _macrospin_anisotropy(builder, term, where):
+    kind = choice(require(term, "type", where), ANISOTROPY_TYPES, f"{where}.type")
+    allowed = {"uniaxial": ("type", "B_K", "omega_K", "axis"), "easy_plane": ("type", "B_K", "omega_K", "normal"),
+               "tensor": ("type", "N")}[kind]
+    for key in term:
+        if key not in allowed:
+            raise InputError(f"{where}.{key} does not apply to anisotropy type '{kind}' "
+                             f"(which takes: {', '.join(allowed)})")
+    if kind == "tensor":
+        N = scalar_or_tensor(require(term, "N", where), "angular_frequency", f"{where}.N")
+        builder.add_anisotropy_field_tensor(np.asarray(N) * (np.eye(3) if np.ndim(N) == 0 else 1.0))
+        return
+    which = one_of(term, ("B_K", "omega_K"), where)
+    value = quantity(term[which], "field" if which == "B_K" else "angular_frequency", f"{where}.{which}")
+    wk = builder.gamma_value * value if which == "B_K" else value
+    if kind == "uniaxial":
+        axis = vector(term.get("axis", [0, 0, 1]), None, f"{where}.axis")
+        if np.linalg.norm(axis) == 0:
+            raise InputError(f"{where}.axis must be a non-zero direction")
+        builder.add_uniaxial_anisotropy(omega_K=wk, axis=axis)
+    else:
+        if not wk > 0:
+            raise InputError(f"{where}.{which} must be > 0 for an easy plane (its strength), got {term[which]!r}; "
+                             "for an easy axis use type = 'uniaxial'")
+        normal = vector(term.get("normal", [0, 0, 1]), None, f"{where}.normal")
+        if np.linalg.norm(normal) == 0:
+            raise InputError(f"{where}.normal must be a non-zero direction")
+        # easy plane with normal n = hard axis along n: E = +(mu B_K / 2)(m.n)^2
+        builder.add_uniaxial_anisotropy(omega_K=-wk, axis=normal)
+
+
+_MACROSPIN_BUILDERS = {"zeeman": _macrospin_zeeman, "anisotropy": _macrospin_anisotropy, "damping": _damping,
+                       "inertia": _inertia}
+
+
+def _add_terms(sysm, table, keys, builders, schema_suffix=""):
+    for key in keys:
         if key not in table:
             continue
         terms = _terms(table, key)
@@ -465,8 +527,51 @@ def build_system(table: dict) -> System:
         path = f"system.{key}"
         for i, term in enumerate(terms):
             where = path if (key in _SINGLE or isinstance(table[key], dict)) else f"{path}[{i}]"
-            _check_keys(term, where, SYSTEM_SCHEMA[path])
-            _in_context(where, _BUILDERS[key], sysm, term, where)
+            check_keys(term, where, SYSTEM_SCHEMA.get(path + schema_suffix, SYSTEM_SCHEMA.get(path)))
+            _in_context(where, builders[key], sysm, term, where)
+
+
+def _macrospin(table):
+    from ..lattice.macrospin import Macrospin
+
+    check_keys(table, "system", SYSTEM_SCHEMA["system(macrospin)"])
+    gamma = number(table.get("gamma", GAMMA_ELECTRON), "system.gamma", positive=True)
+    kwargs = {"gamma": gamma}
+    if "mu" in table:
+        kwargs["mu"] = quantity(table["mu"], "moment", "system.mu", positive=True)
+    builder = _in_context("system", Macrospin, **kwargs)
+    _add_terms(builder, table, _MACROSPIN_TERMS, _MACROSPIN_BUILDERS, "(macrospin)")
+    return builder
+
+
+def build_system(table: dict) -> System:
+    """Build the :class:`~spinertia.lattice.system.System` (or :class:`~spinertia.lattice.macrospin.Macrospin`)
+    described by a ``[system]`` table (a dict as parsed from TOML; schema: docs/scenario.md).  Raises
+    InputError naming the offending key for any unknown key, wrong type, unit or value."""
+    table = as_table(table, "system")
+    if "preset" in table:
+        return _preset(table)
+    if is_macrospin(table):
+        return _macrospin(table)
+    check_keys(table, "system", SYSTEM_SCHEMA["system"])
+    if "lattice" not in table:
+        raise InputError("[system]: give either preset = \"seed001_checkerboard\" or a lattice (lattice = "
+                         f"\"square\", one of {', '.join(LATTICES)}, or a [system.lattice] table with vectors "
+                         "and basis) (docs/scenario.md, Lattice systems)")
+    lat, _ = _lattice(table)
+    size = _size(table.get("size", [1] * lat.dimension), "system.size", lat.dimension)
+    periodic = _periodic(table.get("periodic", True), "system.periodic")
+    names = lat.names
+    mu = _per_sublattice(require(table, "mu", "system"),
+                         lambda v, w: quantity(v, "moment", w, positive=True), "system.mu", names)
+    gamma = _per_sublattice(table.get("gamma", GAMMA_ELECTRON),
+                            lambda v, w: number(v, w, positive=True), "system.gamma", names)
+    for key, val in (("mu", mu), ("gamma", gamma)):
+        if isinstance(val, dict) and set(val) != set(names):
+            raise InputError(f"system.{key}: no value for sublattice(s) {sorted(set(names) - set(val))}; give "
+                             f"one per sublattice ({names}) or a single value")
+    sysm = _in_context("system", System, lat, size=size, periodic=periodic, mu=mu, gamma=gamma)
+    _add_terms(sysm, table, _TERMS, _BUILDERS)
     return sysm
 
 
@@ -474,22 +579,22 @@ def lattice_constants(table: dict):
     """(a, b, c) in metres of a ``[system]`` table, used for k in units of pi/a (pi/a, pi/b, pi/c per
     cartesian direction): the preset's a and b; a named lattice's a and b (b = a if absent); the scale ``a``
     of a [system.lattice] table.  c = a.  Raises InputError when the table defines no lattice constant."""
-    table = _table(table, "system")
+    table = as_table(table, "system")
     if "preset" in table:
-        from ..spinwaves.presets import DEFAULTS
+        from ..lattice.presets import DEFAULTS
 
-        a = _quantity(table["a"], "length", "system.a") if "a" in table else DEFAULTS["a"]
-        b = _quantity(table["b"], "length", "system.b") if "b" in table else DEFAULTS["b"]
+        a = quantity(table["a"], "length", "system.a") if "a" in table else DEFAULTS["a"]
+        b = quantity(table["b"], "length", "system.b") if "b" in table else DEFAULTS["b"]
         return a, b, a
     lt = table.get("lattice")
     if isinstance(lt, dict):
         if "a" not in lt:
             raise InputError("k in units of pi/a needs a lattice constant: give [system.lattice] a = \"...\" "
                              "(vectors and basis in units of a), or use units = \"reciprocal\" or \"1/m\"")
-        a = _quantity(lt["a"], "length", "system.lattice.a", positive=True)
+        a = quantity(lt["a"], "length", "system.lattice.a", positive=True)
         return a, a, a
-    a = _quantity(_require(table, "a", "system"), "length", "system.a", positive=True)
-    b = _quantity(table["b"], "length", "system.b", positive=True) if "b" in table else a
+    a = quantity(require(table, "a", "system"), "length", "system.a", positive=True)
+    b = quantity(table["b"], "length", "system.b", positive=True) if "b" in table else a
     if not (math.isfinite(a) and math.isfinite(b)):
         raise InputError("lattice constants must be finite")
     return a, b, a

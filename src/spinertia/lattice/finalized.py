@@ -1,20 +1,34 @@
-"""Finalized lattice system: the efficient, reduced-unit object the solvers consume.
+"""Finalized system: the efficient, reduced-unit description the solvers consume.
 
-Built from a :class:`~spinertia.lattice.system.System` by ``System.finalized(units)``.  Holds neighbour
-tables and per-sublattice tensors (see :mod:`spinertia.lattice.kernels` for the layout), the
-reduced-unit field parameters and the joule-valued energy parameters, plus the dynamical couplings
-(damping and inertia, on-site and pair).
+Built from a :class:`~spinertia.lattice.system.System` (or a :class:`~spinertia.lattice.macrospin.Macrospin`,
+a one-site system) by ``finalized(units)``.  It holds named tables (see :mod:`.fields` for the layout):
 
-Reduced units: fields h_i = gamma_i B_i t_unit, inertia E / t_unit; energies stay in joule.
+* ``tables`` (:class:`~.fields.FieldTables`): the effective field, reduced units h = gamma B t_unit;
+* ``damping``, ``inertia`` (:class:`OnsiteTable`: ``row`` (n_sites,) int32, ``T`` (rows, 9)) and
+  ``pair_damping``, ``pair_inertia`` (:class:`PairTable`: ``nbr`` (n_sites, z) int32, ``row`` (n_sites,)
+  int32, ``T`` (rows, z, 9)): the dynamical couplings, dimensionless and in reduced time (E / t_unit).
+
+Translation-invariant couplings have one row per sublattice (``row`` is the sublattice index); site-resolved
+ones one row per site.  Energies are in joule.
 """
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 
 from ..errors import InputError
-from ..hamiltonian.macrospin import FIELD_PARAM_SIZE, reduced_protocol_params
-from . import kernels as K
+from ..numerics.jit import get_threads
+from . import protocols
+from .fields import ENERGY_SITES, FIELD_ALL, FieldTables
 from .system import PairTerm, System
+
+OnsiteTable = namedtuple("OnsiteTable", ["row", "T"])
+PairTable = namedtuple("PairTable", ["nbr", "row", "T"])
+
+#: systems with at least this many sites use the thread-parallel kernels (when more than one thread is
+#: available; the dynamics chooses threads at run time, :mod:`spinertia.dynamics.threads`)
+PARALLEL_MIN_SITES = 8192
 
 
 def directed_bonds(system: System, term: PairTerm):
@@ -28,9 +42,9 @@ def directed_bonds(system: System, term: PairTerm):
     return [[(t, off, M) for (t, off), M in sorted(d.items())] for d in out]
 
 
-def neighbour_table(system: System, term: PairTerm, scale=None):
-    """(nbr (n_sites, z) int32 with -1 for missing neighbours, T (n_sub, z, 9)) for a pair term.
-    ``scale[s]`` multiplies the tensors of bonds leaving sublattice s."""
+def neighbour_table(system: System, term: PairTerm):
+    """(nbr (n_sites, z) int32 with -1 for missing neighbours, T (n_sub, z, 9)) of a translation-invariant
+    pair term (SI tensors)."""
     nsub = system.lattice.n_sub
     lists = directed_bonds(system, term)
     z = max((len(lst) for lst in lists), default=0)
@@ -44,7 +58,7 @@ def neighbour_table(system: System, term: PairTerm, scale=None):
     per = np.array(system.periodic)
     for s in range(nsub):
         for k, (t, off, M) in enumerate(lists[s]):
-            T[s, k] = (M * (1.0 if scale is None else scale[s])).ravel()
+            T[s, k] = np.asarray(M, dtype=float).ravel()
             c2 = cells + np.array(off)
             inside = np.ones(len(cells), dtype=bool)
             for d in range(3):
@@ -57,9 +71,63 @@ def neighbour_table(system: System, term: PairTerm, scale=None):
     return nbr, T
 
 
+def pair_table(system: System, term: PairTerm, site_pairs, scale):
+    """:class:`PairTable` of a pair coupling: translation-invariant bonds plus explicit site pairs.
+
+    ``scale[s]`` multiplies the tensors of bonds leaving sublattice s (unit conversion).  Without explicit
+    pairs the table has one row per sublattice; with them one row per site, holding first the bonds of the
+    translation-invariant part in their order and then the listed pairs (a pair that repeats a bond is added
+    to it), so that equal couplings give the same arithmetic as the per-sublattice table."""
+    sub = system.sublattice_of_sites().astype(np.int32)
+    nbr_h, T_h = neighbour_table(system, term)
+    if not site_pairs:
+        return PairTable(nbr_h, sub, T_h * scale[:, None, None])
+    N = system.n_sites
+    z_h = nbr_h.shape[1]
+    valid = nbr_h >= 0
+    i_h = np.repeat(np.arange(N), z_h).reshape(N, z_h)[valid]
+    k_h = np.tile(np.arange(z_h), N).reshape(N, z_h)[valid]
+    j_h = nbr_h[valid].astype(np.int64)
+    T_he = T_h[sub[i_h], k_h].reshape(-1, 3, 3)
+    i_x = np.concatenate([p.i for p in site_pairs])
+    j_x = np.concatenate([p.j for p in site_pairs])
+    T_x = np.concatenate([p.tensors for p in site_pairs])
+    n_x = len(i_x)
+    ii = np.concatenate([i_h, i_x, j_x])
+    jj = np.concatenate([j_h, j_x, i_x])
+    TT = np.concatenate([T_he, T_x, T_x.transpose(0, 2, 1)]).reshape(-1, 9)
+    order = np.concatenate([k_h, z_h + np.arange(n_x), z_h + n_x + np.arange(n_x)])
+    key = ii * N + jj
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    Tsum = np.zeros((len(uniq), 9))
+    np.add.at(Tsum, inverse, TT)
+    i_u, j_u, o_u = ii[first], jj[first], order[first]
+    perm = np.lexsort((o_u, i_u))
+    i_s, j_s, T_s = i_u[perm], j_u[perm], Tsum[perm]
+    counts = np.bincount(i_s, minlength=N)
+    z = int(counts.max())
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slot = np.arange(len(i_s)) - starts[i_s]
+    nbr = np.full((N, z), -1, dtype=np.int32)
+    T = np.zeros((N, z, 9))
+    nbr[i_s, slot] = j_s
+    T[i_s, slot] = T_s * scale[sub[i_s]][:, None]
+    return PairTable(nbr, np.arange(N, dtype=np.int32), T)
+
+
+def onsite_table(per_sublattice, per_site, sub, scale):
+    """:class:`OnsiteTable` from (n_sub, 3, 3) values and optional (n_sites, 3, 3) site-resolved ones;
+    ``scale[s]`` multiplies the tensors of sublattice s."""
+    if per_site is None:
+        return OnsiteTable(sub, (per_sublattice * scale[:, None, None]).reshape(-1, 9).copy())
+    return OnsiteTable(np.arange(len(sub), dtype=np.int32), (per_site * scale[sub][:, None, None]).reshape(-1, 9))
+
+
 def check_spins(spins, n_sites, name="spins", tol=1e-6):
     """Validate an (n_sites, 3) array of unit vectors; returns a float copy."""
     S = np.array(spins, dtype=float)
+    if S.shape == (3,) and n_sites == 1:
+        S = S[None, :]
     if S.shape != (n_sites, 3):
         raise InputError(f"{name} must have shape ({n_sites}, 3) for this system, got {S.shape}")
     bad = ~np.all(np.isfinite(S), axis=1)
@@ -69,13 +137,26 @@ def check_spins(spins, n_sites, name="spins", tol=1e-6):
     off = np.abs(norm - 1) > tol
     if off.any():
         i = int(np.argmax(off))
-        raise InputError(f"{name}: site {i} is not a unit vector (|S| = {norm[i]:.8g}); normalize the spins "
+        where = f"site {i}" if n_sites > 1 else "the spin"
+        raise InputError(f"{name}: {where} is not a unit vector (|S| = {norm[i]:.8g}); normalize the spins "
                          "(S / |S|) or build them with spinertia.lattice.textures")
     return S / norm[:, None]
 
 
 class FinalizedSystem:
-    """Reduced-unit lattice system with compiled field/energy kernels (see module docstring)."""
+    """Reduced-unit system with compiled field/energy kernels (see the module docstring).
+
+    Attributes
+    ----------
+    n_sites, n_sub : int
+    sub : (n_sites,) int32 sublattice index of each site
+    positions : (n_sites, 3) site positions (m)
+    mu, gamma : (n_sub,) moments (J/T) and gyromagnetic ratios (rad/(s T))
+    units : ReducedUnits
+    tables : FieldTables
+    damping, inertia : OnsiteTable (inertia in reduced time)
+    pair_damping, pair_inertia : PairTable
+    """
 
     def __init__(self, system: System, units):
         self.system = system
@@ -84,53 +165,60 @@ class FinalizedSystem:
         nsub = system.lattice.n_sub
         self.n_sites = N = system.n_sites
         self.n_sub = nsub
-        self.sub = np.tile(np.arange(nsub, dtype=np.int32), N // nsub)
+        self.sub = sub = system.sublattice_of_sites().astype(np.int32)
         self.positions = system.positions()
         self.mu = system.mu.copy()
         self.gamma = system.gamma.copy()
-        g = system.gamma * units.t_unit / system.mu  # joule -> reduced angular frequency per sublattice
-        self._g = g
-        self.nbr, self.TJ = neighbour_table(system, system.exchange)
-        self.T = self.TJ * g[:, None, None]
-        Ksym = system.anisotropy + system.anisotropy.transpose(0, 2, 1)
-        self.aniso = (Ksym * g[:, None, None]).reshape(nsub, 9)
-        self.KJ = system.anisotropy.reshape(nsub, 9).copy()
-        gt = system.gamma * units.t_unit
-        self.h0 = gt[:, None] * system.B0[None, :]
-        self.h1 = gt[:, None] * system.B1[None, :]
-        fp = np.zeros(FIELD_PARAM_SIZE)
-        reduced_protocol_params(fp, system.protocol, system.protocol_params, units)
-        self.fp = fp
-        if system.site_field is not None:
-            self.Bsite = system.site_field.copy()
-            self.hsite = gt[self.sub][:, None] * self.Bsite
-        else:
-            self.Bsite = np.zeros((0, 3))
-            self.hsite = np.zeros((0, 3))
-        self.hp = (self.sub, self.nbr, self.T, self.aniso, self.h0, self.h1, self.fp, self.hsite, np.zeros(0))
-        self.ep = (self.sub, self.nbr, self.TJ, self.KJ, self.mu, system.B0.copy(), system.B1.copy(), self.fp,
-                   self.Bsite)
-        # dynamical couplings (dimensionless damping; inertia in reduced time)
-        self.damping = system.damping.reshape(nsub, 9).copy()
-        self.gnbr, self.G = neighbour_table(system, system.pair_damping)
-        self.inertia = system.inertia.reshape(nsub, 9) / units.t_unit
-        self.inbr, self.I = neighbour_table(system, system.pair_inertia, scale=np.full(nsub, 1 / units.t_unit))
+        t = units.t_unit
+        g = system.gamma * t / system.mu  # joule -> reduced angular frequency, per sublattice
+        #: joule per reduced energy of each sublattice, w_s = mu_s / (gamma_s t_unit)
+        self.energy_weight = 1.0 / g
+        ex = pair_table(system, system.exchange, system.site_pairs["exchange"], g)
+        aniso = system.anisotropy + system.anisotropy.transpose(0, 2, 1)
+        site_aniso = system.site_onsite["anisotropy"]
+        if site_aniso is not None:
+            site_aniso = aniso[sub] + site_aniso + site_aniso.transpose(0, 2, 1)
+        K = onsite_table(aniso, site_aniso, sub, g)
+        gt = system.gamma * t
+        h0 = gt[:, None] * system.B0[None, :]
+        h1 = gt[:, None] * system.B1[None, :]
+        hsite = np.zeros((0, 3)) if system.site_field is None else gt[sub][:, None] * system.site_field
+        self.fp = protocols.reduced_fp(system.protocol, system.protocol_params, units)
+        self.tables = FieldTables(sub=sub, nbr=ex.nbr, jrow=ex.row, J=ex.T, krow=K.row, K=K.T, hrow=sub, h0=h0,
+                                  h1=h1, fp=self.fp, hsite=hsite, hext=np.zeros(0), hnoise=np.zeros(0))
+        one = np.ones(nsub)
+        self.damping = onsite_table(system.damping, system.site_onsite["damping"], sub, one)
+        self.pair_damping = pair_table(system, system.pair_damping, system.site_pairs["pair_damping"], one)
+        self.inertia = onsite_table(system.inertia, system.site_onsite["inertia"], sub, one / t)
+        self.pair_inertia = pair_table(system, system.pair_inertia, system.site_pairs["pair_inertia"], one / t)
         self._eta_min = None
-        self.kernels = K.for_size(N)
+        self.parallel = N >= PARALLEL_MIN_SITES
+
+    # -- tables with coupling buffers -----------------------------------------------------------------
+    def tables_with(self, hext=None, hnoise=None):
+        """Field tables whose coupling-field / Langevin-field slots are the given flat (3 n_sites) buffers."""
+        tb = self.tables
+        return tb._replace(hext=tb.hext if hext is None else hext, hnoise=tb.hnoise if hnoise is None else hnoise)
 
     # -- fields and energies ------------------------------------------------------------------------
     def check_spins(self, spins, name="spins"):
         return check_spins(spins, self.n_sites, name)
 
-    def with_noise_buffer(self, hnoise):
-        """Field parameters whose Langevin-field slot is ``hnoise`` (3 n_sites, reduced units)."""
-        return self.hp[:8] + (hnoise,)
+    def _parallel_now(self):
+        return self.parallel and get_threads() > 1
+
+    def _flat(self, spins):
+        y = np.ascontiguousarray(np.asarray(spins, float).reshape(-1))
+        if y.shape != (3 * self.n_sites,):
+            raise InputError(f"spins must have shape ({self.n_sites}, 3), got {np.shape(spins)}")
+        return y
 
     def field(self, t, spins):
-        """Effective field h_i = gamma_i B_i (reduced angular frequency), shape (n_sites, 3); deterministic part."""
-        y = np.ascontiguousarray(np.asarray(spins, float).reshape(-1))
+        """Effective field h_i = gamma_i B_i (reduced angular frequency), shape (n_sites, 3); deterministic part
+        at reduced time ``t``."""
+        y = self._flat(spins)
         h = np.empty_like(y)
-        self.kernels.field_all(float(t), y, self.hp, h)
+        FIELD_ALL[self._parallel_now()](float(t), y, self.tables, h)
         return h.reshape(-1, 3)
 
     def field_tesla(self, t, spins):
@@ -138,9 +226,10 @@ class FinalizedSystem:
         return self.field(t, spins) / (self.gamma[self.sub] * self.units.t_unit)[:, None]
 
     def energy_per_site(self, t, spins):
-        y = np.ascontiguousarray(np.asarray(spins, float).reshape(-1))
+        """Energy per site in joule (pair energies split half-half) at reduced time ``t``."""
+        y = self._flat(spins)
         e = np.empty(self.n_sites)
-        self.kernels.energy_sites(float(t), y, self.ep, e)
+        ENERGY_SITES[self._parallel_now()](float(t), y, self.tables, self.energy_weight, e)
         return e
 
     def energy(self, t, spins):
@@ -148,52 +237,121 @@ class FinalizedSystem:
         return float(np.sum(self.energy_per_site(t, spins)))
 
     def max_frequency(self):
-        """Upper bound of the precession frequency (reduced): sum of the field-tensor norms per sublattice."""
-        best = 0.0
-        for s in range(self.n_sub):
-            w = sum(np.linalg.norm(self.T[s, k].reshape(3, 3), 2) for k in range(self.T.shape[1]))
-            w += np.linalg.norm(self.aniso[s].reshape(3, 3), 2) + np.linalg.norm(self.h0[s]) + np.linalg.norm(self.h1[s])
-            best = max(best, w)
-        if self.hsite.shape[0]:
-            best += float(np.max(np.linalg.norm(self.hsite, axis=1)))
-        return float(best)
+        """Upper bound of the precession frequency (reduced): the largest sum of field-tensor norms of a site."""
+        tb = self.tables
+
+        def norms(T):
+            return np.linalg.norm(T.reshape(T.shape[:-1] + (3, 3)), 2, axis=(-2, -1)) if T.size else np.zeros(T.shape[:-1])
+
+        pair = norms(tb.J).sum(axis=1) if tb.J.shape[1] else np.zeros(len(tb.J))
+        w = pair[tb.jrow] + norms(tb.K)[tb.krow] + np.linalg.norm(tb.h0, axis=1)[tb.hrow] \
+            + np.linalg.norm(tb.h1, axis=1)[tb.hrow]
+        best = float(w.max())
+        if tb.hsite.shape[0]:
+            best += float(np.max(np.linalg.norm(tb.hsite, axis=1)))
+        return best
+
+    def undamped(self):
+        """The same system without damping (on-site and pair), finalized in the same units."""
+        b = self.system.copy()
+        b.damping[:] = 0.0
+        b.site_onsite["damping"] = None
+        b.pair_damping.bonds.clear()
+        b.pair_damping.tensors.clear()
+        b.site_pairs["pair_damping"] = []
+        return b.finalized(self.units)
+
+    # -- one site (macrospin) --------------------------------------------------------------------------
+    def _one_site(self, what):
+        if self.n_sites != 1:
+            raise InputError(f"{what} is defined for a macrospin (a one-site system); this system has "
+                             f"{self.n_sites} sites")
+
+    @property
+    def static_field(self):
+        """Static applied field of a macrospin, gamma B0 (reduced angular frequency), shape (3,)."""
+        self._one_site("static_field")
+        h = self.tables.h0[self.tables.hrow[0]].copy()
+        return h + (self.tables.hsite[0] if self.tables.hsite.shape[0] else 0.0)
+
+    @property
+    def anisotropy(self):
+        """Anisotropy field tensor N of a macrospin (reduced; the anisotropy field is N m), shape (3, 3)."""
+        self._one_site("anisotropy")
+        return self.tables.K[self.tables.krow[0]].reshape(3, 3).copy()
+
+    def macrospin_field(self, t, m):
+        """Effective field h(t, m) = h_Z(t) + N m of a macrospin (reduced), for m of shape (..., 3) and
+        reduced time(s) t broadcasting with the leading dimensions."""
+        self._one_site("macrospin_field")
+        m = np.asarray(m, dtype=float)
+        f = np.asarray(protocols.profile_np(t, self.fp))
+        hz = self.static_field + np.multiply.outer(f, self.tables.h1[self.tables.hrow[0]])
+        return hz + m @ self.anisotropy.T
+
+    def macrospin_energy(self, t, m):
+        """Energy per moment as an angular frequency, E gamma / mu = -h_Z(t).m - 1/2 m.N m (reduced), for m of
+        shape (..., 3) (Webb et al. 2026: h_eff = -dE/dm)."""
+        self._one_site("macrospin_energy")
+        m = np.asarray(m, dtype=float)
+        f = np.asarray(protocols.profile_np(t, self.fp))
+        hz = self.static_field + np.multiply.outer(f, self.tables.h1[self.tables.hrow[0]])
+        return -np.sum(hz * m, axis=-1) - 0.5 * np.einsum("...i,ij,...j->...", m, self.anisotropy, m)
 
     # -- inertia matrix -------------------------------------------------------------------------------
     def inertia_is_symmetric(self):
-        E = self.inertia.reshape(-1, 3, 3)
+        E = self.inertia.T.reshape(-1, 3, 3)
         return bool(np.allclose(E, E.transpose(0, 2, 1), rtol=1e-12, atol=0.0))
 
     def inertia_min_eigenvalue(self):
         """Smallest eigenvalue of the symmetric part of the global inertia matrix (reduced time).
 
-        Exact (dense) for up to 600 sites; for larger systems, the minimum over the Bloch matrices
-        E(k) at the allowed wavevectors (exact for a periodic system, a lower bound for open ones:
-        a finite section's spectrum lies in the numerical range of the infinite operator)."""
+        On-site inertia only: the minimum over the sites.  With pair inertia: exact (dense) up to 600 sites;
+        beyond, a sparse Lanczos solve for site-resolved tables, and for translation-invariant ones the
+        minimum over the Bloch matrices E(k) at the allowed wavevectors (exact for a periodic system, a lower
+        bound for open ones: a finite section's spectrum lies in the numerical range of the infinite
+        operator)."""
         if self._eta_min is not None:
             return self._eta_min
-        E = self.inertia.reshape(-1, 3, 3)
-        if self.inbr.shape[1] == 0:
-            val = min(np.linalg.eigvalsh(0.5 * (E[s] + E[s].T)).min() for s in range(self.n_sub))
+        E = self.inertia.T.reshape(-1, 3, 3)
+        if self.pair_inertia.nbr.shape[1] == 0:
+            val = float(np.linalg.eigvalsh(0.5 * (E + E.transpose(0, 2, 1))).min())
         elif self.n_sites <= 600:
             M = self.inertia_matrix()
             val = np.linalg.eigvalsh(0.5 * (M + M.T)).min()
+        elif len(self.pair_inertia.T) == self.n_sites:
+            from scipy.sparse.linalg import eigsh
+
+            M = self.inertia_matrix(sparse=True)
+            val = float(eigsh(0.5 * (M + M.T), k=1, which="SA", return_eigenvectors=False)[0])
         else:
             val = self._bloch_min_eigenvalue()
         self._eta_min = float(val)
         return self._eta_min
 
-    def inertia_matrix(self):
-        """Dense global inertia matrix (3N x 3N, reduced time): on-site blocks plus pair blocks."""
+    def inertia_matrix(self, sparse=False):
+        """Global inertia matrix (3N x 3N, reduced time): on-site blocks plus pair blocks (dense, or scipy
+        sparse CSR with ``sparse=True``)."""
+        from scipy import sparse as sp
+
         N = self.n_sites
-        M = np.zeros((3 * N, 3 * N))
+        rows, cols, vals = [], [], []
+        blk_r, blk_c = np.meshgrid(np.arange(3), np.arange(3), indexing="ij")
+        E = self.inertia.T[self.inertia.row]
         for i in range(N):
-            s = self.sub[i]
-            M[3 * i:3 * i + 3, 3 * i:3 * i + 3] += self.inertia[s].reshape(3, 3)
-            for k in range(self.inbr.shape[1]):
-                j = self.inbr[i, k]
-                if j >= 0:
-                    M[3 * i:3 * i + 3, 3 * j:3 * j + 3] += self.I[s, k].reshape(3, 3)
-        return M
+            rows.append(3 * i + blk_r.ravel())
+            cols.append(3 * i + blk_c.ravel())
+            vals.append(E[i])
+        nbr, row, T = self.pair_inertia
+        ii, kk = np.nonzero(nbr >= 0)
+        jj = nbr[ii, kk]
+        Tp = T[row[ii], kk]
+        rows.append((3 * ii[:, None] + blk_r.ravel()[None, :]).ravel())
+        cols.append((3 * jj[:, None] + blk_c.ravel()[None, :]).ravel())
+        vals.append(Tp.ravel())
+        M = sp.csr_matrix((np.concatenate([np.ravel(v) for v in vals]),
+                           (np.concatenate(rows), np.concatenate(cols))), shape=(3 * N, 3 * N))
+        return M if sparse else M.toarray()
 
     def _bloch_min_eigenvalue(self):
         sysb = self.system
@@ -208,11 +366,12 @@ class FinalizedSystem:
                 grids.append(2 * np.pi * np.arange(n) / n)
             else:
                 grids.append(np.linspace(-np.pi, np.pi, 65))
+        Es = self.inertia.T.reshape(-1, 3, 3)
         best = np.inf
         for q in np.stack(np.meshgrid(*grids, indexing="ij"), -1).reshape(-1, 3):
             M = np.zeros((3 * nsub, 3 * nsub), dtype=complex)
             for s in range(nsub):
-                M[3 * s:3 * s + 3, 3 * s:3 * s + 3] += self.inertia[s].reshape(3, 3)
+                M[3 * s:3 * s + 3, 3 * s:3 * s + 3] += Es[s]
                 for t, off, T in lists[s]:
                     M[3 * s:3 * s + 3, 3 * t:3 * t + 3] += T / self.units.t_unit * np.exp(1j * np.dot(q, off))
             best = min(best, np.linalg.eigvalsh(0.5 * (M + M.conj().T)).min())
@@ -222,5 +381,7 @@ class FinalizedSystem:
         return {**self.system.describe(), "time_unit_s": self.units.t_unit, "n_sites": self.n_sites}
 
     def memory_bytes_per_site(self):
-        """Bytes per site of the finalized tables (neighbour indices and sublattice index)."""
-        return (self.nbr.nbytes + self.gnbr.nbytes + self.inbr.nbytes + self.sub.nbytes) / self.n_sites
+        """Bytes per site of the finalized tables (indices, row indices and site-resolved rows)."""
+        arrays = {id(a): a for a in (*self.tables, *self.damping, *self.inertia, *self.pair_damping,
+                                     *self.pair_inertia) if isinstance(a, np.ndarray)}
+        return sum(a.nbytes for a in arrays.values()) / self.n_sites

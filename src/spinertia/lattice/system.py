@@ -1,32 +1,41 @@
-"""Atomistic spin system: a builder that describes lattice, moments and Hamiltonian terms in SI units.
+"""Atomistic spin system: a builder that describes lattice, moments, Hamiltonian terms and the dynamical
+couplings (damping, inertia) in SI units.  A macrospin is a one-site system (:mod:`.macrospin`).
 
-    sys = System(square(2.5e-10), size=(64, 64), mu=2 * MU_B)
-    sys.add_exchange(1e-21, shell=1)                  # J per bond, joule
-    sys.add_dmi(2e-22, shell=1, kind="interfacial")   # |D_ij|, joule
-    sys.add_anisotropy(1e-23, axis=(0, 0, 1))         # K per site, joule
+    sys = System(square("2.5 A"), size=(64, 64), mu="2 muB")
+    sys.add_exchange("6 meV", shell=1)                # J per bond
+    sys.add_dmi("1.2 meV", shell=1, kind="interfacial")
+    sys.add_anisotropy("0.06 meV", axis=(0, 0, 1))    # K per site
     sys.add_zeeman([0, 0, 1.0])                       # tesla
-    sys.set_damping(0.1); sys.set_inertia(10e-15)     # dimensionless; seconds
-    fin = sys.finalized(ReducedUnits(1e-12))          # efficient object for the solvers
+    sys.set_damping(0.1); sys.set_inertia("10 fs")    # dimensionless; seconds
+    fin = sys.finalized()                             # efficient object for the solvers
+
+Every quantity is a number in SI units or a string with its unit (``"6 meV"``, ``"10 fs"``,
+:func:`spinertia.units.parse_quantity`); values far outside anything physical are refused with a message
+that names the unit (:func:`spinertia.units.check_plausible`).
 
 Hamiltonian (each unordered pair once; spin directions S_i, |S_i| = 1; energies in joule):
 
     H = - sum_<ij> S_i . J_ij S_j - sum_i S_i . K_i S_i - sum_i mu_i B_i(t) . S_i
 
 with the pair tensor J_ij = J 1 - [D_ij x] + (anisotropic exchange), so that the isotropic and
-Dzyaloshinskii-Moriya parts read -J S_i.S_j - D_ij . (S_i x S_j) (seed 001 spec Eq. 1.2).  The reverse
-bond carries the transpose, J_ji = J_ij^T (D_ji = -D_ij).  Seed 003 Eq. 38 writes
+Dzyaloshinskii-Moriya parts read -J S_i.S_j - D_ij . (S_i x S_j) (Ghosh et al. 2025, spec Eq. 1.2).  The
+reverse bond carries the transpose, J_ji = J_ij^T (D_ji = -D_ij).  Xu et al. 2023, Eq. 38 writes
 + D' . (m_i x m_j) with D' = D (r_i - r_j)/|r_i - r_j|; that is ``kind="bulk"`` here (D_ij = D r_ij/|r_ij|,
 r_ij = r_j - r_i).  Effective field B_i = -(1/mu_i) dH/dS_i (tesla).
 
-Dynamical couplings of the same description (seed 002 Eq. 1, 10; seed 001 spec 1.3): on-site Gilbert
-damping alpha_i and pair damping G_ij (dimensionless 3x3), on-site inertia and pair inertia
-I_ij = eta_ij 1 + [xi_ij x] (seconds), all entering the equation of motion of site i as
-m_i x sum_j (G_ij dm_j/dt + I_ij d^2 m_j/dt^2).  Reverse bonds again carry the transpose
-(eta even, chiral axial vector xi odd, spec 1.3).
+Dynamical couplings of the same description (Bhattacharjee et al. 2012, Eqs. 1, 10; Ghosh et al. 2025,
+spec 1.3): on-site Gilbert damping alpha_i and pair damping G_ij (dimensionless 3x3), on-site inertia and
+pair inertia I_ij = eta_ij 1 + [xi_ij x] (seconds), all entering the equation of motion of site i as
+m_i x sum_j (G_ij dm_j/dt + I_ij d^2 m_j/dt^2).  Reverse bonds again carry the transpose.
 
-Every per-bond value may be a constant or a callable of the bond displacement delta (metres, from
-site i to site j) returning the value: that is how direction-dependent patterns (DMI vectors, the
-bond-odd chiral inertia of seed 001) are written.
+Two ways to place a coupling:
+
+* translation-invariant: per sublattice (on-site terms) or per bond of the unit cell (``shell=`` or
+  ``bonds=``); the finalized tables then hold one row per sublattice (the fast path);
+* site-resolved: on-site values as arrays over the sites or callables of the site position (metres), and
+  pair couplings between any listed sites (``pairs=`` as an (n_pairs, 2) array of site indices, no
+  translation invariance required), e.g. damping and inertia tensors from a tight-binding calculation on a
+  skyrmion texture.  Per-bond values may be callables of the bond displacement delta (metres, from i to j).
 """
 from __future__ import annotations
 
@@ -35,26 +44,47 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..hamiltonian.macrospin import PROTOCOLS, _protocol_params
-from ..units import GAMMA_ELECTRON
+from ..units import GAMMA_ELECTRON, check_plausible, parse_quantity
+from . import protocols
 from .geometry import Bond, Lattice
 
+#: unit checks of the on-site and pair couplings (kind for units.check_plausible; None: dimensionless)
+_ONSITE = {"anisotropy": "anisotropy", "damping": None, "inertia": None}
+_PAIRS = {"exchange": "exchange", "pair_damping": None, "pair_inertia": None}
 
-def _tensor(value, name):
-    a = np.asarray(value, dtype=float)
-    if a.ndim == 0:
-        a = float(a) * np.eye(3)
-    if a.shape != (3, 3) or not np.all(np.isfinite(a)):
-        raise InputError(f"{name} must be a finite scalar or 3x3 tensor, got {np.asarray(value).tolist()}")
+
+def _scalar(value, dimension, name):
+    if dimension is None:
+        if isinstance(value, str):
+            raise InputError(f"{name} is dimensionless: give a number, got {value!r}")
+        return float(value)
+    return parse_quantity(value, dimension, name)
+
+
+def _tensor(value, name, dimension=None):
+    """A scalar (times the identity) or a 3x3 tensor; entries numbers (SI) or quantity strings."""
+    if isinstance(value, str) or np.ndim(value) == 0:
+        a = _scalar(value, dimension, name) * np.eye(3)
+    else:
+        raw = np.asarray(value, dtype=object)
+        if raw.shape != (3, 3):
+            raise InputError(f"{name} must be a scalar or a 3x3 tensor, got shape {raw.shape}")
+        a = np.array([[_scalar(v, dimension, f"{name}[{i}][{j}]") for j, v in enumerate(row)]
+                      for i, row in enumerate(raw)])
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name} must be finite, got {np.asarray(value).tolist()}")
     return a
 
 
-def _vec3(value, name):
-    a = np.asarray(value, dtype=float)
-    if a.shape == (2,):
-        a = np.append(a, 0.0)
-    if a.shape != (3,) or not np.all(np.isfinite(a)):
-        raise InputError(f"{name} must be a finite 3-vector, got {np.asarray(value).tolist()}")
+def _vec3(value, name, dimension=None):
+    raw = np.asarray(value, dtype=object)
+    if raw.shape == (2,):
+        raw = np.append(raw, 0.0)
+    if raw.shape != (3,):
+        raise InputError(f"{name} must be a 3-vector, got {np.asarray(value).tolist()}")
+    a = np.array([_scalar(v, dimension, f"{name}[{i}]") for i, v in enumerate(raw)])
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name} must be finite, got {np.asarray(value).tolist()}")
     return a
 
 
@@ -77,15 +107,34 @@ class PairTerm:
     tensors: list
 
 
+@dataclass
+class SitePairs:
+    """Pair couplings between listed sites: i, j (n_pairs,) and tensors (n_pairs, 3, 3) for i -> j (the
+    reverse direction carries the transpose)."""
+
+    i: np.ndarray
+    j: np.ndarray
+    tensors: np.ndarray
+
+
 DMI_KINDS = ("interfacial", "bulk", "vector")
 
 
 class System:
     """Builder of an atomistic spin system (SI units). See the module docstring.
 
-    lattice: a :class:`Lattice`; size: repetitions (n1[, n2[, n3]]) of the unit cell;
-    periodic: bool or one bool per direction; mu: moment per sublattice (J/T; scalar, list or
-    {name: value}); gamma: gyromagnetic ratio per sublattice (rad/(s T), positive).
+    Parameters
+    ----------
+    lattice : Lattice
+        Bravais lattice with a basis (:mod:`spinertia.lattice.geometry`).
+    size : int or sequence of int
+        Repetitions (n1[, n2[, n3]]) of the unit cell.
+    periodic : bool or sequence of bool
+        Periodic boundary conditions, for all or per direction.
+    mu : float, str, sequence or dict
+        Magnetic moment per sublattice (J/T, or e.g. ``"2 muB"``; one value, a list, or {name: value}).
+    gamma : float, sequence or dict
+        Gyromagnetic ratio |gamma| per sublattice (rad/(s T), positive).
     """
 
     def __init__(self, lattice: Lattice, size, periodic=True, mu=2 * 9.2740100783e-24, gamma=GAMMA_ELECTRON):
@@ -106,7 +155,8 @@ class System:
         if per.shape != (3,):
             raise InputError(f"periodic must be a bool or up to 3 bools, got {periodic}")
         self.periodic = tuple(bool(p) and self.size[i] > 0 and i < lattice.dimension for i, p in enumerate(per))
-        self.mu = self._per_sublattice(mu, "mu", positive=True)
+        self.mu = self._per_sublattice(mu, "mu", positive=True, dimension="moment")
+        check_plausible(self.mu, "moment", "mu")
         self.gamma = self._per_sublattice(gamma, "gamma", positive=True)
         self.exchange = PairTerm([], [])
         self.pair_damping = PairTerm([], [])
@@ -115,6 +165,11 @@ class System:
         self.anisotropy = np.zeros((n, 3, 3))
         self.damping = np.zeros((n, 3, 3))
         self.inertia = np.zeros((n, 3, 3))
+        #: site-resolved on-site tensors (n_sites, 3, 3) or None: anisotropy adds to the sublattice value,
+        #: damping and inertia replace it
+        self.site_onsite = {"anisotropy": None, "damping": None, "inertia": None}
+        #: explicit site pairs per pair coupling (lists of SitePairs)
+        self.site_pairs = {"exchange": [], "pair_damping": [], "pair_inertia": []}
         self.B0 = np.zeros(3)
         self.B1 = np.zeros(3)
         self.protocol = "static"
@@ -127,8 +182,16 @@ class System:
         return self.lattice.n_sub * int(np.prod(self.size))
 
     # ------------------------------------------------------------------------------------------
-    def _per_sublattice(self, value, name, positive=False):
+    def _per_sublattice(self, value, name, positive=False, dimension=None):
         n = self.lattice.n_sub
+
+        def read(v, where):
+            if dimension is not None:
+                return parse_quantity(v, dimension, where)
+            if isinstance(v, str):
+                raise InputError(f"{where} must be a number, got {v!r}")
+            return float(v)
+
         if isinstance(value, dict):
             unknown = set(value) - set(self.lattice.names)
             if unknown:
@@ -136,10 +199,11 @@ class System:
             missing = set(self.lattice.names) - set(value)
             if missing:
                 raise InputError(f"{name}: no value for sublattices {sorted(missing)}")
-            arr = np.array([float(value[k]) for k in self.lattice.names])
+            arr = np.array([read(value[k], f"{name}.{k}") for k in self.lattice.names])
+        elif isinstance(value, str) or np.ndim(value) == 0:
+            arr = np.full(n, read(value, name))
         else:
-            arr = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy() if np.ndim(value) == 0 else \
-                np.asarray(value, dtype=float)
+            arr = np.array([read(v, f"{name}[{i}]") for i, v in enumerate(value)])
         if arr.shape != (n,) or not np.all(np.isfinite(arr)):
             raise InputError(f"{name} must be one finite value or one per sublattice ({n}), got {value}")
         if positive and np.any(arr <= 0):
@@ -155,7 +219,8 @@ class System:
 
     def _bonds(self, shell, bonds, between):
         if (shell is None) == (bonds is None):
-            raise InputError("give exactly one of shell=<n> (neighbour shell) or bonds=[(s, t, offset), ...]")
+            raise InputError("give exactly one of shell=<n> (neighbour shell), bonds=[(s, t, offset), ...] "
+                             "or pairs=[(i, j), ...] (site indices)")
         if shell is not None:
             out = self.lattice.shell(shell, between=between)
             if not out:
@@ -191,22 +256,128 @@ class System:
     def _evaluate(value, delta, name):
         return value(delta) if callable(value) else value
 
+    def _check(self, T, kind, name):
+        if _PAIRS.get(kind) or _ONSITE.get(kind):
+            check_plausible(T, _PAIRS.get(kind) or _ONSITE.get(kind), name)
+        return T
+
+    # -- site-resolved values ------------------------------------------------------------------------
+    def _site_pairs(self, pairs):
+        p = np.asarray(pairs)
+        if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] == 0 or not np.issubdtype(p.dtype, np.integer):
+            raise InputError(f"pairs must be an (n_pairs, 2) array of integer site indices, got shape {p.shape}")
+        n = self.n_sites
+        if p.min() < 0 or p.max() >= n:
+            raise InputError(f"pairs: site indices must lie in 0..{n - 1} (this system has {n} sites), got "
+                             f"{int(p.min())}..{int(p.max())}")
+        if np.any(p[:, 0] == p[:, 1]):
+            k = int(np.argmax(p[:, 0] == p[:, 1]))
+            raise InputError(f"pairs[{k}] = ({p[k, 0]}, {p[k, 1]}) joins a site to itself; on-site terms use "
+                             "add_anisotropy / set_damping / set_inertia")
+        return p[:, 0].astype(np.int64), p[:, 1].astype(np.int64)
+
+    def _pair_tensors(self, value, i, j, name, dimension):
+        """(n_pairs, 3, 3) tensors from a scalar/3x3, an (n_pairs,) or (n_pairs, 3, 3) array, or a callable
+        of (r_i, r_j) (site positions in metres)."""
+        n = len(i)
+        if callable(value):
+            pos = self.positions()
+            T = np.array([_tensor(value(pos[a], pos[b]), f"{name}(pair {k})", dimension)
+                          for k, (a, b) in enumerate(zip(i, j))])
+        elif isinstance(value, str) or np.ndim(value) == 0 or np.shape(value) == (3, 3):
+            T = np.broadcast_to(_tensor(value, name, dimension), (n, 3, 3)).copy()
+        else:
+            arr = np.asarray(value, dtype=float)
+            if arr.shape == (n,):
+                T = arr[:, None, None] * np.eye(3)
+            elif arr.shape == (n, 3, 3):
+                T = arr.copy()
+            else:
+                raise InputError(f"{name}: give one value, a 3x3 tensor, {n} values or an ({n}, 3, 3) array "
+                                 f"(one per pair), got shape {arr.shape}")
+        if not np.all(np.isfinite(T)):
+            raise InputError(f"{name} must be finite")
+        return T
+
+    def _site_tensors(self, value, name, dimension):
+        """(n_sites, 3, 3) from an (n_sites,) or (n_sites, 3, 3) array, or a callable of the position."""
+        n = self.n_sites
+        if callable(value):
+            pos = self.positions()
+            T = np.array([_tensor(value(r), f"{name}(site {k})", dimension) for k, r in enumerate(pos)])
+        else:
+            arr = np.asarray(value, dtype=float)
+            if arr.shape == (n,):
+                T = arr[:, None, None] * np.eye(3)
+            elif arr.shape == (n, 3, 3):
+                T = arr.copy()
+            else:
+                raise InputError(f"{name}: a site-resolved value needs one scalar or 3x3 tensor per site, i.e. "
+                                 f"shape ({n},) or ({n}, 3, 3) for this system, got shape {arr.shape}")
+        if not np.all(np.isfinite(T)):
+            bad = int(np.argmax(~np.all(np.isfinite(T.reshape(n, 9)), axis=1)))
+            raise InputError(f"{name}: site {bad} is not finite")
+        return T
+
+    @staticmethod
+    def _is_site_resolved(value, n_sites):
+        if callable(value):
+            return True
+        if isinstance(value, str) or np.ndim(value) == 0:
+            return False
+        shape = np.shape(value)
+        return shape == (n_sites,) or shape == (n_sites, 3, 3)
+
+    def _set_onsite(self, kind, value, sublattice, dimension, replace):
+        name = {"damping": "alpha", "inertia": "eta", "anisotropy": "K"}[kind]
+        if self._is_site_resolved(value, self.n_sites):
+            if sublattice is not None:
+                raise InputError(f"{name}: a site-resolved value (one per site) cannot be combined with "
+                                 "sublattice=")
+            T = self._check(self._site_tensors(value, name, dimension), kind, name)
+            cur = self.site_onsite[kind]
+            if replace or cur is None:
+                self.site_onsite[kind] = T
+            else:
+                self.site_onsite[kind] = cur + T
+            return None
+        T = self._check(_tensor(value, name, dimension), kind, name)
+        return T
+
+    def _add_site_pairs(self, kind, value, pairs, name, dimension):
+        i, j = self._site_pairs(pairs)
+        T = self._check(self._pair_tensors(value, i, j, name, dimension), kind, name)
+        self.site_pairs[kind].append(SitePairs(i, j, T))
+        self.terms.append((kind, {"pairs": len(i)}))
+        return self
+
     # -- Hamiltonian terms ------------------------------------------------------------------------
-    def add_exchange(self, J, shell=None, bonds=None, between=None):
-        """Heisenberg exchange J (joule per bond; > 0 ferromagnetic) or a full 3x3 exchange tensor."""
+    def add_exchange(self, J, shell=None, bonds=None, between=None, pairs=None):
+        """Exchange per bond: Heisenberg J (joule or e.g. ``"10 meV"``; > 0 ferromagnetic) or a 3x3 tensor.
+
+        Place it on a neighbour shell (``shell=n``), on unit-cell bonds (``bonds=``), or between listed
+        sites (``pairs=`` (n_pairs, 2) site indices; J then may be one value per pair or a callable of the
+        two site positions)."""
+        if pairs is not None:
+            if shell is not None or bonds is not None:
+                raise InputError("add_exchange: give pairs= alone (not with shell= or bonds=)")
+            return self._add_site_pairs("exchange", J, pairs, "J", "energy")
         bl = self._bonds(shell, bonds, between)
-        self._add_pairs(self.exchange, bl, lambda d: _tensor(self._evaluate(J, d, "J"), "J"),
+        self._add_pairs(self.exchange, bl,
+                        lambda d: self._check(_tensor(self._evaluate(J, d, "J"), "J", "energy"), "exchange", "J"),
                         ("exchange", dict(J=J if not callable(J) else "callable", shell=shell)))
         return self
 
     def add_dmi(self, D, shell=None, bonds=None, between=None, kind="interfacial", vector=None,
                 normal=(0.0, 0.0, 1.0)):
-        """Dzyaloshinskii-Moriya interaction -D_ij . (S_i x S_j) (joule).
+        """Dzyaloshinskii-Moriya interaction -D_ij . (S_i x S_j) (joule or e.g. ``"1 meV"``).
 
         kind="interfacial": D_ij = D (normal x r_ij)/|r_ij| (Neel skyrmions, C_nv interfaces);
-        kind="bulk":        D_ij = D r_ij/|r_ij| (Bloch skyrmions, B20; seed 003 Eq. 38);
+        kind="bulk":        D_ij = D r_ij/|r_ij| (Bloch skyrmions, B20; Xu et al. 2023, Eq. 38);
         kind="vector":      D_ij = D * vector for the listed bond direction (reverse bond: -D * vector;
-                            seed 001: vector = z on the +2a x bonds).  D may be a callable of delta.
+                            Ghosh et al. 2025: vector = z on the +2a x bonds).  D may be a callable of delta.
+        DMI between arbitrary site pairs: ``add_exchange(-[D x], pairs=...)`` with the tensor of
+        :func:`cross_matrix`.
         """
         if kind not in DMI_KINDS:
             raise InputError(f"unknown DMI kind {kind!r}; use one of {DMI_KINDS}")
@@ -217,7 +388,8 @@ class System:
             raise InputError(f"vector= is only used with kind='vector', not {kind!r}")
 
         def dvec(delta):
-            d = float(self._evaluate(D, delta, "D"))
+            d = _scalar(self._evaluate(D, delta, "D"), "energy", "D")
+            check_plausible(d, "exchange", "D")
             r = delta / np.linalg.norm(delta)
             if kind == "bulk":
                 return d * r
@@ -231,46 +403,73 @@ class System:
         return self
 
     def add_anisotropy(self, K, axis=(0.0, 0.0, 1.0), sublattice=None):
-        """Uniaxial anisotropy -K (S . axis)^2 per site (joule; K > 0 easy axis, K < 0 hard axis)."""
+        """Uniaxial anisotropy -K (S . axis)^2 per site (joule or e.g. ``"0.1 meV"``; K > 0 easy axis).
+
+        K may be one value per site (array of n_sites) or a callable of the site position (metres)."""
         a = _vec3(axis, "axis")
         if np.linalg.norm(a) == 0:
-            raise InputError("anisotropy axis must be non-zero")
+            raise InputError("anisotropy axis must be non-zero (e.g. axis = [0, 0, 1])")
         a = a / np.linalg.norm(a)
-        K = float(K)
-        if not np.isfinite(K):
+        rr = np.outer(a, a)
+        if self._is_site_resolved(K, self.n_sites):
+            if callable(K):
+                def values(r):
+                    return _scalar(K(r), "energy", "K") * rr
+            else:
+                values = np.asarray(K, dtype=float)
+                if values.shape != (self.n_sites,):
+                    raise InputError(f"K: give one value per site ({self.n_sites}), got shape {values.shape}")
+                values = values[:, None, None] * rr
+            self._set_onsite("anisotropy", values, sublattice, "energy", replace=False)
+            self.terms.append(("anisotropy", dict(K="site-resolved", axis=a.tolist())))
+            return self
+        Kv = _scalar(K, "energy", "K")
+        if not np.isfinite(Kv):
             raise InputError("anisotropy constant K must be finite")
+        check_plausible(Kv, "anisotropy", "K")
         for s in self._sublattices(sublattice):
-            self.anisotropy[s] += K * np.outer(a, a)
-        self.terms.append(("anisotropy", dict(K=K, axis=a.tolist(), sublattice=sublattice)))
+            self.anisotropy[s] += Kv * rr
+        self.terms.append(("anisotropy", dict(K=Kv, axis=a.tolist(), sublattice=sublattice)))
         return self
 
     def add_anisotropy_tensor(self, K, sublattice=None):
-        """General quadratic anisotropy -S . K S per site (K symmetric 3x3, joule)."""
-        K = _tensor(K, "K")
-        if not np.allclose(K, K.T):
+        """General quadratic anisotropy -S . K S per site (K symmetric 3x3, joule); per-site arrays
+        (n_sites, 3, 3) or callables of the position are site-resolved."""
+        T = self._set_onsite("anisotropy", K, sublattice, "energy", replace=False)
+        if T is None:
+            sym = self.site_onsite["anisotropy"]
+            if not np.allclose(sym, sym.transpose(0, 2, 1)):
+                raise InputError("anisotropy tensors must be symmetric")
+            self.terms.append(("anisotropy_tensor", {"site_resolved": True}))
+            return self
+        if not np.allclose(T, T.T):
             raise InputError("anisotropy tensor must be symmetric")
         for s in self._sublattices(sublattice):
-            self.anisotropy[s] += K
-        self.terms.append(("anisotropy_tensor", dict(K=K.tolist(), sublattice=sublattice)))
+            self.anisotropy[s] += T
+        self.terms.append(("anisotropy_tensor", dict(K=T.tolist(), sublattice=sublattice)))
         return self
 
     def add_zeeman(self, B, protocol="static", B1=None, **protocol_params):
-        """Uniform Zeeman field B (tesla), plus an optional B1 f(t) with a protocol of the macrospin
-        (step: t_on; sine: frequency (rad/s), phase; pulse: t0, width; seconds)."""
-        self.B0 = self.B0 + _vec3(B, "B")
-        if protocol not in PROTOCOLS:
-            raise InputError(f"unknown field protocol {protocol!r}; use one of {sorted(PROTOCOLS)}")
+        """Uniform Zeeman field B (tesla), plus an optional B1 f(t) with a time protocol of
+        :mod:`spinertia.lattice.protocols` (step: t_on; sine: frequency (rad/s), phase; pulse: t0, width)."""
+        B = _vec3(B, "B", "field")
+        check_plausible(B, "field", "B")
+        self.B0 = self.B0 + B
+        if protocol not in protocols.PROTOCOLS:
+            raise InputError(f"unknown field protocol {protocol!r}; use one of {sorted(protocols.PROTOCOLS)}")
         if protocol != "static":
             if self.protocol != "static":
-                raise InputError("only one time-dependent Zeeman term is supported")
+                raise InputError("only one time-dependent Zeeman term is supported; combine them into one")
             if B1 is None:
                 raise InputError(f"protocol {protocol!r} needs B1 (tesla)")
-            self.B1 = _vec3(B1, "B1")
+            self.protocol_params = protocols.protocol_parameters(protocol, protocol_params)
+            self.B1 = _vec3(B1, "B1", "field")
+            check_plausible(self.B1, "field", "B1")
             self.protocol = protocol
-            self.protocol_params = _protocol_params(protocol, protocol_params)
         elif protocol_params or B1 is not None:
-            raise InputError("a static Zeeman field takes no protocol parameters")
-        self.terms.append(("zeeman", dict(B=list(map(float, _vec3(B, "B"))), protocol=protocol)))
+            raise InputError("a static Zeeman field takes no protocol parameters (set protocol = 'step', "
+                             "'sine' or 'pulse' for a time-dependent part)")
+        self.terms.append(("zeeman", dict(B=list(map(float, B)), protocol=protocol)))
         return self
 
     def set_site_field(self, B_sites):
@@ -278,44 +477,66 @@ class System:
         B = np.asarray(B_sites, dtype=float)
         if B.shape != (self.n_sites, 3) or not np.all(np.isfinite(B)):
             raise InputError(f"site field must be a finite ({self.n_sites}, 3) array, got shape {B.shape}")
+        check_plausible(B, "field", "site field")
         self.site_field = B.copy()
         self.terms.append(("site_field", {}))
         return self
 
     # -- dynamical couplings ----------------------------------------------------------------------
     def set_damping(self, alpha, sublattice=None):
-        """On-site Gilbert damping: scalar or 3x3 tensor (dimensionless), per sublattice."""
-        A = _tensor(alpha, "alpha")
-        for s in self._sublattices(sublattice):
-            self.damping[s] = A
+        """On-site Gilbert damping (dimensionless): scalar or 3x3 tensor per sublattice, or site-resolved
+        (an (n_sites,) or (n_sites, 3, 3) array, or a callable of the site position in metres)."""
+        T = self._set_onsite("damping", alpha, sublattice, None, replace=True)
+        if T is not None:
+            for s in self._sublattices(sublattice):
+                self.damping[s] = T
+            if self.site_onsite["damping"] is not None:  # a later uniform value overrides those sites too
+                subs = np.tile(np.arange(self.lattice.n_sub), self.n_sites // self.lattice.n_sub)
+                for s in self._sublattices(sublattice):
+                    self.site_onsite["damping"][subs == s] = T
         return self
 
     def set_inertia(self, eta, sublattice=None):
-        """On-site inertia: scalar eta or 3x3 tensor (seconds) (seed 000 Eq. 1, seed 002 Eq. 1)."""
-        E = _tensor(eta, "eta")
-        for s in self._sublattices(sublattice):
-            self.inertia[s] = E
+        """On-site inertia (Webb et al. 2026, Eq. 1; Bhattacharjee et al. 2012, Eq. 1): scalar eta or 3x3
+        tensor in seconds (or e.g. ``"100 fs"``), per sublattice or site-resolved like :meth:`set_damping`."""
+        T = self._set_onsite("inertia", eta, sublattice, "time", replace=True)
+        if T is not None:
+            for s in self._sublattices(sublattice):
+                self.inertia[s] = T
+            if self.site_onsite["inertia"] is not None:
+                subs = np.tile(np.arange(self.lattice.n_sub), self.n_sites // self.lattice.n_sub)
+                for s in self._sublattices(sublattice):
+                    self.site_onsite["inertia"][subs == s] = T
         return self
 
-    def add_pair_damping(self, G, shell=None, bonds=None, between=None):
-        """Non-local Gilbert damping G_ij (dimensionless scalar or 3x3, or callable of delta)."""
+    def add_pair_damping(self, G, shell=None, bonds=None, between=None, pairs=None):
+        """Non-local Gilbert damping G_ij (dimensionless scalar or 3x3, or callable of delta) on a shell,
+        unit-cell bonds, or listed site pairs (``pairs=``; G per pair or a callable of (r_i, r_j))."""
+        if pairs is not None:
+            return self._add_site_pairs("pair_damping", G, pairs, "G", None)
         bl = self._bonds(shell, bonds, between)
         self._add_pairs(self.pair_damping, bl, lambda d: _tensor(self._evaluate(G, d, "G"), "G"),
                         ("pair_damping", dict(shell=shell)))
         return self
 
-    def add_pair_inertia(self, eta=0.0, xi=None, tensor=None, shell=None, bonds=None, between=None):
-        """Non-local inertia I_ij = eta 1 + [xi x] (+ tensor) in seconds (seed 002 Eq. 10; seed 001
-        cross-sublattice and chiral inertia, spec 1.3).  eta, xi (axial 3-vector) or tensor may be
-        callables of the bond displacement delta.  The reverse bond carries I_ij^T (xi odd)."""
+    def add_pair_inertia(self, eta=0.0, xi=None, tensor=None, shell=None, bonds=None, between=None, pairs=None):
+        """Non-local inertia I_ij = eta 1 + [xi x] (+ tensor) in seconds (Bhattacharjee et al. 2012,
+        Eq. 10; Ghosh et al. 2025 cross-sublattice and chiral inertia, spec 1.3).  eta, xi (axial
+        3-vector) or tensor may be callables of the bond displacement delta.  The reverse bond carries
+        I_ij^T (xi odd).  ``pairs=`` places ``tensor`` (or eta) between listed sites."""
+        if pairs is not None:
+            if xi is not None:
+                raise InputError("add_pair_inertia(pairs=...): give the full tensor (eta 1 + [xi x]) as tensor=")
+            value = tensor if tensor is not None else eta
+            return self._add_site_pairs("pair_inertia", value, pairs, "eta", "time")
 
         def T(d):
-            out = _tensor(self._evaluate(eta, d, "eta"), "eta")
+            out = _tensor(self._evaluate(eta, d, "eta"), "eta", "time")
             if xi is not None:
-                out = out + cross_matrix(_vec3(self._evaluate(xi, d, "xi"), "xi"))
+                out = out + cross_matrix(_vec3(self._evaluate(xi, d, "xi"), "xi", "time"))
             if tensor is not None:
-                out = out + _tensor(self._evaluate(tensor, d, "tensor"), "tensor")
-            return out
+                out = out + _tensor(self._evaluate(tensor, d, "tensor"), "tensor", "time")
+            return self._check(out, "pair_inertia", "pair inertia")
 
         bl = self._bonds(shell, bonds, between)
         self._add_pairs(self.pair_inertia, bl, T, ("pair_inertia", dict(shell=shell)))
@@ -328,6 +549,10 @@ class System:
         i1, i2, i3 = (tuple(cell) + (0, 0, 0))[:3]
         return s + self.lattice.n_sub * (i1 + n1 * (i2 + n2 * i3))
 
+    def sublattice_of_sites(self):
+        """Sublattice index of every site, (n_sites,) int."""
+        return np.tile(np.arange(self.lattice.n_sub), self.n_sites // self.lattice.n_sub)
+
     def positions(self):
         """Site positions (n_sites, 3) in metres, in flat-index order."""
         n1, n2, n3 = self.size
@@ -336,13 +561,49 @@ class System:
         R = c @ self.lattice.vectors
         return (R[:, None, :] + self.lattice.basis[None, :, :]).reshape(-1, 3)
 
+    def onsite_tensors(self, kind):
+        """On-site tensors of every site (n_sites, 3, 3), SI: 'anisotropy' (J), 'damping', 'inertia' (s)."""
+        base = {"anisotropy": self.anisotropy, "damping": self.damping, "inertia": self.inertia}[kind]
+        per_site = base[self.sublattice_of_sites()]
+        extra = self.site_onsite[kind]
+        if extra is None:
+            return per_site
+        return per_site + extra if kind == "anisotropy" else extra.copy()
+
+    def copy(self):
+        """An independent copy of the description (to vary a parameter and finalize again)."""
+        import copy
+
+        return copy.deepcopy(self)
+
     def finalized(self, units=None):
+        """The efficient, reduced-unit object the solvers take (:class:`.finalized.FinalizedSystem`);
+        ``units`` default: :class:`~spinertia.units.ReducedUnits` with a 1 ps time unit."""
         from ..units import ReducedUnits
         from .finalized import FinalizedSystem
 
         return FinalizedSystem(self, units if units is not None else ReducedUnits())
 
     def describe(self):
-        return {"kind": "lattice", "lattice": self.lattice.describe(), "size": list(self.size),
-                "periodic": list(self.periodic), "mu_J_per_T": self.mu.tolist(),
-                "gamma_rad_per_s_T": self.gamma.tolist(), "terms": [str(t) for t in self.terms]}
+        out = {"kind": "lattice", "lattice": self.lattice.describe(), "size": list(self.size),
+               "periodic": list(self.periodic), "mu_J_per_T": self.mu.tolist(),
+               "gamma_rad_per_s_T": self.gamma.tolist(), "terms": [str(t) for t in self.terms],
+               "damping": self.damping.tolist(), "inertia_s": self.inertia.tolist()}
+        for kind, T in self.site_onsite.items():
+            if T is not None:
+                out[f"site_{kind}_sha1"] = _digest(T)
+        for kind, lst in self.site_pairs.items():
+            if lst:
+                out[f"site_{kind}_sha1"] = _digest(*[np.concatenate([p.i, p.j, p.tensors.ravel()]) for p in lst])
+        if self.site_field is not None:
+            out["site_field_sha1"] = _digest(self.site_field)
+        return out
+
+
+def _digest(*arrays):
+    import hashlib
+
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    return h.hexdigest()

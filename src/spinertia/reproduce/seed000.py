@@ -26,11 +26,11 @@ import numpy as np
 from ..analysis import elliptical as ell
 from ..analysis import nutation as nut
 from ..analysis.modes import illg_modes, kernel_modes, linear_modes, llg_modes
-from ..analysis.signal import matrix_pencil
+from ..numerics.signal import matrix_pencil
 from ..dynamics.kernels import phonon_kernel
 from ..dynamics.models import LLG, InertialLLG, MemoryKernelLLG
 from ..dynamics.simulate import simulate
-from ..hamiltonian.macrospin import Macrospin
+from ..lattice.macrospin import Macrospin
 from ..units import ReducedUnits
 from . import seed_result
 from .checks import Checks, checks_table
@@ -63,8 +63,13 @@ def parameters():
 # ---------------------------------------------------------------------------------------------------
 # simulation helpers
 # ---------------------------------------------------------------------------------------------------
-def _hamiltonian(omega0):
-    return Macrospin().add_zeeman(omega=[0.0, 0.0, omega0]).finalized(ReducedUnits(1.0))
+def _macrospin(omega0, alpha=0.0, eta=0.0):
+    """A macrospin in the field omega0 along z with damping alpha and inertia eta, in units omega0 = 1."""
+    ms = Macrospin().add_zeeman(omega=[0.0, 0.0, omega0])
+    ms.set_damping(alpha)
+    if eta:
+        ms.set_inertia(eta)
+    return ms.finalized(ReducedUnits(1.0))
 
 
 def _m0(theta0):
@@ -93,24 +98,23 @@ def _max_increment(E):
 # ---------------------------------------------------------------------------------------------------
 def fig1_compute(P, checks, quick=False, progress=False):
     w0, eta, alpha, Om, th0 = P["omega0"], P["eta"], P["alpha"], P["Omega0"], P["theta0"]
-    ham = _hamiltonian(w0)
     m0 = _m0(th0)
     t_end = 0.3  # 12 energy lifetimes tau = eta/(2 alpha) = 0.025
     dt = 5e-5  # 0.05 rad of nutation per step
     save = 5 if quick else 2
     gap = math.sqrt(w0 * Om)  # precession/nutation gap for separating the two
     runs = {}
-    runs["llg"] = _run(LLG(ham, alpha), m0, t_end, dt, save, progress)
-    runs["illg"] = _run(InertialLLG(ham, alpha, eta), m0, t_end, dt, save, progress)
-    runs["illg_half_eta"] = _run(InertialLLG(ham, alpha, eta / 2), m0, t_end, dt / 2, 2 * save, progress)
-    runs["illg_undamped"] = _run(InertialLLG(ham, 0.0, eta), m0, t_end, dt / 2, 2 * save, progress)
-    runs["kernel"] = _run(MemoryKernelLLG(ham, _kernel(P), alpha), m0, t_end, dt, save, progress, history="none")
-    runs["kernel_half_V"] = _run(MemoryKernelLLG(ham, _kernel(P, V0_sq=P["V0_sq"] / 2), alpha), m0, t_end, dt,
+    runs["llg"] = _run(LLG(_macrospin(w0, alpha)), m0, t_end, dt, save, progress)
+    runs["illg"] = _run(InertialLLG(_macrospin(w0, alpha, eta)), m0, t_end, dt, save, progress)
+    runs["illg_half_eta"] = _run(InertialLLG(_macrospin(w0, alpha, eta / 2)), m0, t_end, dt / 2, 2 * save, progress)
+    runs["illg_undamped"] = _run(InertialLLG(_macrospin(w0, 0.0, eta)), m0, t_end, dt / 2, 2 * save, progress)
+    runs["kernel"] = _run(MemoryKernelLLG(_macrospin(w0, alpha), _kernel(P)), m0, t_end, dt, save, progress, history="none")
+    runs["kernel_half_V"] = _run(MemoryKernelLLG(_macrospin(w0, alpha), _kernel(P, V0_sq=P["V0_sq"] / 2)), m0, t_end, dt,
                                  save, progress, history="none")
-    runs["kernel_printed"] = _run(MemoryKernelLLG(ham, _kernel(P), alpha, kernel_sign="as_printed"), m0, t_end, dt,
+    runs["kernel_printed"] = _run(MemoryKernelLLG(_macrospin(w0, alpha), _kernel(P), kernel_sign="as_printed"), m0, t_end, dt,
                                   save, progress, history="none")
     # Omega0 -> 2 Omega0 with the Fig. 1 matching Z Gamma = alpha Omega0 (amplitude ~ V0^2 omega0 / Omega0^3)
-    runs["kernel_2Omega"] = _run(MemoryKernelLLG(ham, _kernel(P, Omega0=2 * Om, ZGamma=2 * P["ZGamma"]), alpha), m0,
+    runs["kernel_2Omega"] = _run(MemoryKernelLLG(_macrospin(w0, alpha), _kernel(P, Omega0=2 * Om, ZGamma=2 * P["ZGamma"])), m0,
                                  t_end, dt / 2, 2 * save, progress, history="none")
     t = runs["llg"][0]
     th = {k: nut.polar_angle(v[1]["m"]) for k, v in runs.items()}
@@ -156,7 +160,7 @@ def fig1_compute(P, checks, quick=False, progress=False):
     if not quick:  # three-point power laws
         extra = {}
         for name, e in (("eta/4", eta / 4),):
-            tt, ob = _run(InertialLLG(ham, alpha, e), m0, t_end, dt / 4, 4 * save, progress)
+            tt, ob = _run(InertialLLG(_macrospin(w0, alpha, e)), m0, t_end, dt / 4, 4 * save, progress)
             extra[name] = nut.fit_nutation(tt, nut.polar_angle(ob["m"]), gap, reference=th_llg, n_pairs=1,
                                            n_slow=2).amplitude
         etas = np.array([eta, eta / 2, eta / 4])
@@ -165,7 +169,7 @@ def fig1_compute(P, checks, quick=False, progress=False):
         checks.add(F, "power law A ~ eta^p over eta, eta/2, eta/4: exponent p", slope, 1.0,
                    "paper: |Delta theta|_iLLG ~ eta omega0", rel=0.01)
     # small cone angle: the lab-frame nutation root itself (matrix pencil on m_- = m_x - i m_y)
-    ts, obs_s = _run(InertialLLG(ham, alpha, eta), _m0(0.01), t_end, dt, save, progress)
+    ts, obs_s = _run(InertialLLG(_macrospin(w0, alpha, eta)), _m0(0.01), t_end, dt, save, progress)
     w_s, a_s = matrix_pencil(nut.transverse_complex(obs_s["m"]), ts[1] - ts[0], 3)
     k = int(np.argmin(w_s.real))  # counter-rotating: Re < 0 in m_-
     w_lab = complex(-w_s[k].real, w_s[k].imag)
@@ -228,7 +232,7 @@ def fig1_compute(P, checks, quick=False, progress=False):
     checks.add(F, "amplitude ratio A(Omega0)/A(2 Omega0) (Z Gamma = alpha Omega0)", ka / fk_2.amplitude, 8.0,
                "paper: |Delta theta| ~ V0^2 omega0/Omega0^3", rel=0.05)
     if not quick:
-        tt, ob = _run(MemoryKernelLLG(ham, _kernel(P, V0_sq=P["V0_sq"] / 4), alpha), m0, t_end, dt, save, progress,
+        tt, ob = _run(MemoryKernelLLG(_macrospin(w0, alpha), _kernel(P, V0_sq=P["V0_sq"] / 4)), m0, t_end, dt, save, progress,
                       history="none")
         a4 = nut.fit_nutation(tt, nut.polar_angle(ob["m"]), gap, reference=th_llg, n_pairs=2, n_slow=2).amplitude
         v = P["V0_sq"] * np.array([1.0, 0.5, 0.25])
@@ -320,15 +324,14 @@ def _zeta_fit(t, m, t_min):
 
 def fig2_compute(P, checks, quick=False, progress=False):
     w0, eta, alpha, th0 = P["omega0"], P["eta"], P["alpha"], P["theta0"]
-    ham = _hamiltonian(w0)
     kern = _kernel(P)
     t_end = 2 * (2 * math.pi / w0)
     dt = 2e-4
     save = 50 if quick else 25
     roots = {"llg": llg_modes(w0, alpha)["precession"], "illg": illg_modes(w0, alpha, eta)["precession"],
              "kernel": kernel_modes(w0, kern, alpha, "passive")["precession"]}
-    models = {"llg": lambda: LLG(ham, alpha), "illg": lambda: InertialLLG(ham, alpha, eta),
-              "kernel": lambda: MemoryKernelLLG(ham, kern, alpha)}
+    models = {"llg": lambda: LLG(_macrospin(w0, alpha)), "illg": lambda: InertialLLG(_macrospin(w0, alpha, eta)),
+              "kernel": lambda: MemoryKernelLLG(_macrospin(w0, alpha), kern)}
     F = "Fig. 2"
     runs = {k: _run(f(), _m0(th0), t_end, dt, save, progress) for k, f in models.items()}
     t = runs["llg"][0]
@@ -479,7 +482,7 @@ def figS3_compute(P, checks, quick=False, progress=False):
             checks.add(F, "macrospin A frequency equals the Eq. 34 undamped frequency", res["omega"].real, w_ell,
                        "same omega0 = 1, KSn^2 = 0.05 as the Eq. 34 panel", rel=1e-6)
         else:
-            jac = linear_modes(LLG(ham, 0.0), m_eq=pr["m_eq"])[0]
+            jac = linear_modes(LLG(ham.undamped()), m_eq=pr["m_eq"])[0]
             checks.add(F, f"macrospin {name}: closed form vs Jacobian eigenvalue", pr["omega_eq13"], jac.real,
                        "modes.linear_modes of the LLG about m_eq", rel=1e-7)
     return {"Mu": Mu, "tu": tu, "Md": Md, "td": td, "lam": lam, "w_ell": w_ell, "b": b_ell, "n": n, "KS": KS,

@@ -1,91 +1,27 @@
-"""Built-in example of seed 001: the two-sublattice checkerboard ferromagnet and runs R1-R5 (spec 1.1, 4).
-
-Geometry (spec 1.1, an assumption of the spec): rectangular lattice a x b, A on even n + m, B on odd;
-A at (0, 0), B at (a, 0).  Bonds (each added in both directions):
-
-* NN A-B at +-a x, +-b y: exchange J, cross inertia eta_AB / z per bond (z = 4), chiral inertia
-  xi_z = (xi_AB / z) sgn(delta_y) on the +-b y bonds only;
-* same-sublattice +-2a x (``dmi="x2"``, default): DMI D_z = D sgn(delta_x), exchange J2;
-  alternative ``dmi="diagonal"``: DMI on the (+-a, +-b) same-sublattice bonds with D sgn(delta_x)
-  (gives sin(k_x a) cos(k_y b) in place of sin(2 k_x a)/2), J2 stays on +-2a x.
-
-All parameters are SI (spec 4 table): lengths m, energies J, moments J/T, inertia s, field T.
-"""
+"""Spin-wave models of Ghosh, Basu and Mondal (2025): the two-sublattice checkerboard ferromagnet and its runs
+R1-R5 (spec 1.1, 4), built from the atomistic preset :func:`spinertia.lattice.presets.seed001_checkerboard`
+(geometry, bonds and parameters are documented there)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import InputError
-from ..units import GAMMA_ELECTRON, MU_B
+from ..lattice.presets import DEFAULTS, RUNS  # noqa: F401  (one home of the parameters)
+from ..units import MU_B
 from .model import SpinWaveModel
 
 __all__ = ["DEFAULTS", "RUNS", "two_sublattice_checkerboard", "run_model", "r1", "r2", "r3", "r4", "r5",
            "axis_kpoints", "zone_edge", "gap_vs_mu_ratio", "gap_vs_eta"]
 
-#: Default parameters of spec 4 (SI).
-DEFAULTS = dict(
-    a=2.87e-10, b=2.87e-10,          # m
-    J=2.0e-21, J2=0.0, D=1.0e-22,    # J
-    K_A=1.0e-23, K_B=1.0e-23,        # J
-    mu_A=1.72 * MU_B, mu_B=2.22 * MU_B,  # J/T (Co, Fe)
-    gamma=GAMMA_ELECTRON,            # rad/(s T)
-    alpha=0.01, B=1.0,               # 1, T
-    eta_AA=100e-15, eta_BB=100e-15,  # s
-    eta_AB=0.0, xi_AB=0.0,           # s, totals (per bond / z)
-    xi_AA=0.0, xi_BB=0.0,            # s (spec T14: keep 0)
-    z=4, dmi="x2",
-)
-_SHORTCUTS = {"eta": ("eta_AA", "eta_BB"), "K": ("K_A", "K_B"), "mu": ("mu_A", "mu_B"), "xi": ("xi_AA", "xi_BB")}
-
-#: Runs of spec 4 as overrides of DEFAULTS.
-RUNS = {
-    "R1": dict(mu_A=2.0 * MU_B, mu_B=2.0 * MU_B),  # equal moments (Figs. 2, 3)
-    "R2": dict(),                                   # Co/Fe, eta = 100 fs (Figs. 4a, 5a, 6a)
-    "R3": dict(eta_AB=50e-15),                      # + cross inertia (Figs. 4b, 5b, 6b)
-    "R4": dict(xi_AB=40e-15),                       # + chiral cross inertia (Figs. 4c, 5c, 6c)
-    "R5": dict(eta=10e-15),                         # small inertia (Fig. 9a)
-}
-
-
-def _params(overrides):
-    p = dict(DEFAULTS)
-    for key, val in overrides.items():
-        if key in _SHORTCUTS:
-            for k in _SHORTCUTS[key]:
-                p[k] = val
-        elif key in DEFAULTS:
-            p[key] = val
-        else:
-            raise InputError(f"unknown parameter {key!r}; known: {sorted(DEFAULTS) + sorted(_SHORTCUTS)}")
-    if p["dmi"] not in ("x2", "diagonal"):
-        raise InputError(f"dmi must be 'x2' or 'diagonal', got {p['dmi']!r}")
-    return p
-
-
 def two_sublattice_checkerboard(**overrides) -> SpinWaveModel:
-    """The spec 1.1 / 4 default model; keyword overrides by name (SI), shortcuts eta, K, mu, xi set both
-    sublattices.  Example: ``two_sublattice_checkerboard(mu=2 * MU_B, eta_AB=50e-15)``."""
-    p = _params(overrides)
-    a, b, z = p["a"], p["b"], p["z"]
-    m = SpinWaveModel(field=p["B"], dim=2)
-    for s, pos in (("A", (0.0, 0.0)), ("B", (a, 0.0))):
-        m.add_sublattice(s, pos, mu=p[f"mu_{s}"], gamma=p["gamma"], K=p[f"K_{s}"], eta=p[f"eta_{s}{s}"],
-                         xi=p[f"xi_{s}{s}"], alpha=p["alpha"])
-    eta_b, xi_b = p["eta_AB"] / z, p["xi_AB"] / z
-    # NN A-B bonds (the reverse B->A bonds follow from the symmetries: xi_b sgn(delta_y) again)
-    for d in ((a, 0.0), (-a, 0.0)):
-        m.add_bond("A", "B", d, J=p["J"], eta=eta_b)
-    for d in ((0.0, b), (0.0, -b)):
-        m.add_bond("A", "B", d, J=p["J"], eta=eta_b, xi=xi_b * np.sign(d[1]))
-    # same-sublattice bonds: one direction listed per pair, the reverse added by add_bond
-    for s in ("A", "B"):
-        if p["dmi"] == "x2":
-            m.add_bond(s, s, (2 * a, 0.0), J=p["J2"], D=p["D"])
-        else:
-            m.add_bond(s, s, (2 * a, 0.0), J=p["J2"])
-            m.add_bond(s, s, (a, b), D=p["D"])
-            m.add_bond(s, s, (a, -b), D=p["D"])
-    return m
+    """The spec 1.1 / 4 default model as a spin-wave model: the atomistic description
+    :func:`spinertia.lattice.presets.seed001_checkerboard` converted by :func:`.from_system.spinwave_model`
+    (one description for dynamics and spin waves).  Keyword overrides by name (SI), shortcuts eta, K, mu, xi
+    set both sublattices.  Example: ``two_sublattice_checkerboard(mu=2 * MU_B, eta_AB=50e-15)``."""
+    from ..lattice.presets import seed001_checkerboard
+    from .from_system import spinwave_model
+
+    return spinwave_model(seed001_checkerboard(size=(1, 1), **overrides))
 
 
 def run_model(name, **overrides) -> SpinWaveModel:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.signal import matrix_pencil_multi
-from ..dynamics.lattice_models import LatticeInertialLLG, LatticeLLG
+from ..dynamics.models import LLG, InertialLLG
 from ..dynamics.simulate import simulate
 from ..errors import InputError
+from ..numerics.signal import matrix_pencil_multi
 from ..units import ReducedUnits
 
 
@@ -61,11 +61,10 @@ def time_domain_modes(system, k, *, n_modes=None, amplitude=1e-4, t_end=2e-12, d
     rng = np.random.default_rng(seed)
     c = coefficients if coefficients is not None else np.exp(2j * np.pi * rng.random(nsub)) * (1 + rng.random(nsub))
     S0 = plane_wave_spins(pos, fin.sub, k, c, amplitude)
-    model = LatticeInertialLLG(fin) if inertial else LatticeLLG(fin)
+    model = InertialLLG(fin) if inertial else LLG(fin)
     y0 = model.initial_state(S0)
-    h = units.time(dt)
     every = units.time(sample)
-    traj = simulate(model, y0, units.time(t_end), h, method=method, output_every=every)
+    traj = simulate(model, y0, t_end, dt, method=method, output_every=sample)
     S = model.spins(traj.Y)
     beta = (S[..., 0] + 1j * S[..., 1]) * np.conj(ph)[None, :]
     channels = np.array([beta[:, fin.sub == s].mean(axis=1) for s in range(nsub)])

@@ -1,0 +1,75 @@
+"""Thread choice at run time: the parallel kernels only where they pay, and never slower than one thread.
+
+On a shared machine another process may occupy a core; the thread-parallel kernels then wait for their
+slowest thread at every barrier and can run ten times slower than one thread.  :class:`ThreadTuner`
+measures the throughput of each candidate -- the serial kernels, and the parallel kernels with 2 .. n
+threads -- on the chunks of a run, keeps the fastest, and re-measures the others now and then (the load of
+the machine changes).  Systems below :data:`spinertia.lattice.finalized.PARALLEL_MIN_SITES` sites always run
+serially (thread start-up would dominate).
+"""
+from __future__ import annotations
+
+import time
+
+from ..numerics.jit import get_threads, max_threads, set_threads
+
+#: seconds between re-measurements of the candidates that are not in use
+REPROBE_SECONDS = 5.0
+
+
+class ThreadTuner:
+    """Chooses (parallel, n_threads) per chunk from measured seconds per step (see the module docstring)."""
+
+    def __init__(self, allow_parallel: bool, threads=None):
+        n = max_threads()
+        if threads is not None:
+            self.candidates = [(int(threads) > 1 and allow_parallel, max(1, min(int(threads), n)))]
+        elif allow_parallel and n > 1:
+            self.candidates = [(False, 1)] + [(True, k) for k in range(2, n + 1)]
+        else:
+            self.candidates = [(False, 1)]
+        self.rate = {c: None for c in self.candidates}  # seconds per step (exponential average)
+        self.current = self.candidates[-1]
+        self._last_probe = time.perf_counter()
+        self._saved = get_threads()
+
+    @property
+    def fixed(self):
+        return len(self.candidates) == 1
+
+    def choose(self):
+        """The candidate for the next chunk: first each one once, then the fastest, re-probing the others
+        every REPROBE_SECONDS."""
+        for c in self.candidates:
+            if self.rate[c] is None:
+                self.current = c
+                break
+        else:
+            now = time.perf_counter()
+            if now - self._last_probe > REPROBE_SECONDS and not self.fixed:
+                self._last_probe = now
+                others = [c for c in self.candidates if c != self.best()]
+                self.current = min(others, key=lambda c: self.rate[c])
+            else:
+                self.current = self.best()
+        if self.current[0]:
+            set_threads(self.current[1])
+        return self.current
+
+    def best(self):
+        known = [c for c in self.candidates if self.rate[c] is not None]
+        return min(known, key=lambda c: self.rate[c]) if known else self.candidates[-1]
+
+    def report(self, candidate, steps, seconds):
+        if steps <= 0 or seconds <= 0:
+            return
+        r = seconds / steps
+        old = self.rate[candidate]
+        self.rate[candidate] = r if old is None else 0.5 * (old + r)
+
+    def restore(self):
+        set_threads(self._saved)
+
+    def summary(self):
+        return {("parallel" if p else "serial") + f"_{k}": (None if r is None else 1.0 / r)
+                for (p, k), r in self.rate.items()}
