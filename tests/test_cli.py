@@ -19,9 +19,10 @@ LONG_LLG = """
 time = "1 ps"
 [[system.zeeman]]
 B = [0, 0, 0.5]
+[system.damping]
+alpha = 0.01
 [model]
 type = "llg"
-alpha = 0.01
 [initial]
 theta = "20 deg"
 [run]
@@ -69,38 +70,55 @@ def test_run_other_examples_shortened(tmp_path, name, extra):
     assert summary["total_energy_drift_relative"] is not None
 
 
-def _interrupting(monkeypatch, method, after_calls, action):
-    """Replace the compiled advance function: the first ``after_calls`` chunks run, then ``action``."""
-    real = integ.FIXED_STEP[method]
-    calls = {"n": 0}
+def _interrupting(monkeypatch, after_calls, action):
+    """Wrap the compiled advance functions: the first ``after_calls`` chunks run, then ``action(real, args)``.
+    Returns a record of the outputs each chunk wrote (``calls["outputs"]``)."""
+    real_compiled = integ.compiled
+    calls = {"n": 0, "outputs": []}
 
-    def advance(*args):
-        calls["n"] += 1
-        if calls["n"] > after_calls:
-            return action(real, args)
-        return real(*args)
+    def compiled(*a, **k):
+        real = real_compiled(*a, **k)
 
-    monkeypatch.setitem(integ.FIXED_STEP, method, advance)
+        def advance(*args):
+            if args[5] == 0:  # warm-up call (compilation)
+                return real(*args)
+            calls["n"] += 1
+            if calls["n"] > after_calls:
+                return action(real, args, calls)
+            calls["outputs"].append(args[5] // args[6])
+            return real(*args)
+
+        return advance
+
+    monkeypatch.setattr(integ, "compiled", compiled)
     return calls
 
 
-def test_interrupt_then_resume_equals_uninterrupted(tmp_path, monkeypatch, capsys):
+def test_ctrl_c_keeps_the_chunk_in_progress_then_resume(tmp_path, monkeypatch, capsys):
+    """SIGINT arrives while a compiled chunk runs: the chunk completes, its samples are saved, the run stops
+    with exit 130, and --resume gives the uninterrupted result."""
+    import os
+    import signal
+
     scenario = write(tmp_path, LONG_LLG)
     full, part = tmp_path / "full", tmp_path / "part"
     assert main(["run", str(scenario), "--out", str(full), "--no-progress"]) == 0
 
-    def ctrl_c(real, args):
-        raise KeyboardInterrupt
+    def sigint_during(real, args, calls):
+        out = real(*args)
+        calls["outputs"].append(args[5] // args[6])
+        os.kill(os.getpid(), signal.SIGINT)  # delivered when the compiled call has returned
+        return out
 
     with monkeypatch.context() as mp:
-        _interrupting(mp, "rkmk4", 1, ctrl_c)
+        calls = _interrupting(mp, 2, sigint_during)
         code = main(["run", str(scenario), "--out", str(part), "--no-progress"])
     assert code == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "--resume" in err and "Traceback" not in err
     partial = read_result(part / "result.nc")
     assert partial.attrs["complete"] == 0 and partial.attrs["status"] == "interrupted"
-    assert partial.sizes["time"] == 2001  # initial sample + one chunk
+    assert partial.sizes["time"] == 1 + sum(calls["outputs"])  # nothing computed is lost
     summary = json.loads((part / "summary.json").read_text())
     assert summary["complete"] is False
     assert (part / "checkpoint.npz").exists()
@@ -113,39 +131,44 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, monkeypatch, capsy
     assert json.loads((part / "summary.json").read_text())["resumed"] is True
 
 
-def test_ctrl_c_during_compiled_chunk_then_resume(tmp_path, monkeypatch):
+def test_immediate_interrupt_then_resume(tmp_path, monkeypatch):
+    """A KeyboardInterrupt raised at once (a second Ctrl-C) loses only the chunk in progress."""
     scenario = write(tmp_path, LONG_LLG)
     full, part = tmp_path / "full", tmp_path / "part"
     assert main(["run", str(scenario), "--out", str(full), "--no-progress"]) == 0
 
-    def ctrl_c_after(real, args):
-        real(*args)  # the signal is delivered when the compiled call returns
+    def ctrl_c_after(real, args, calls):
+        real(*args)
         raise KeyboardInterrupt
 
     with monkeypatch.context() as mp:
-        _interrupting(mp, "rkmk4", 1, ctrl_c_after)
+        calls = _interrupting(mp, 1, ctrl_c_after)
         assert main(["run", str(scenario), "--out", str(part), "--no-progress"]) == 130
+    assert read_result(part / "result.nc").sizes["time"] == 1 + sum(calls["outputs"])
     assert main(["run", str(scenario), "--out", str(part), "--resume", "--no-progress"]) == 0
     resumed, reference = read_result(part / "result.nc"), read_result(full / "result.nc")
     np.testing.assert_allclose(resumed["m"].values, reference["m"].values, rtol=0, atol=1e-13)
 
 
 def test_divergence_writes_partial_result(tmp_path, monkeypatch, capsys):
+    """A chunk that diverges after n/2 steps keeps exactly the samples of the valid steps before it."""
     scenario = write(tmp_path, LONG_LLG)
     out = tmp_path / "div"
 
-    def blow_up(real, args):
+    def blow_up(real, args, calls):
         status, n = real(*args)
+        calls["bad_steps"] = n // 2
         return integ.NONFINITE, n // 2
 
-    _interrupting(monkeypatch, "rkmk4", 1, blow_up)
+    calls = _interrupting(monkeypatch, 2, blow_up)
     code = main(["run", str(scenario), "--out", str(out), "--no-progress"])
     assert code == 3
     err = capsys.readouterr().err.strip()
     assert "diverged" in err and len(err.splitlines()) == 1
     ds = read_result(out / "result.nc")
     assert ds.attrs["complete"] == 0 and ds.attrs["status"] == "diverged"
-    assert ds.sizes["time"] == 2001 + 1000
+    valid_steps = calls["bad_steps"] - 1  # the step that diverged is not valid
+    assert ds.sizes["time"] == 1 + sum(calls["outputs"]) + valid_steps // 10
     assert json.loads((out / "summary.json").read_text())["status"] == "diverged"
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from spinertia.cli.bands import add_bands_parser, bands_scenario_from_dict, cmd_bands, load_bands_scenario
+from spinertia.cli.bands import add_bands_parser, cmd_bands
+from spinertia.io.bands_scenario import bands_scenario_from_dict, load_bands_scenario
 from spinertia.errors import InputError
 from spinertia.spinwaves import r3, solve
 from spinertia.units import E_CHARGE, GAMMA_ELECTRON, MU_B
@@ -219,8 +220,8 @@ def test_bad_system_and_files(tmp_path):
         run(write(tmp_path, bad), tmp_path / "out")
     with pytest.raises(InputError, match=r"missing required section \[bands\]"):
         run(write(tmp_path, '[system]\npreset = "seed001_checkerboard"\n'), tmp_path / "out")
-    with pytest.raises(InputError, match=r"unknown section 'model'"):
-        run(write(tmp_path, '[system]\npreset = "seed001_checkerboard"\n[model]\ntype = "illg"\n'
+    with pytest.raises(InputError, match=r"unknown section 'modle'; did you mean 'model'"):
+        run(write(tmp_path, '[system]\npreset = "seed001_checkerboard"\n[modle]\ntype = "illg"\n'
                             '[bands]\nkpoints = [[0, 0]]\n'), tmp_path / "out")
     with pytest.raises(InputError, match=r"pi/a needs a lattice constant"):
         run(write(tmp_path, '[system]\nmu = 1e-23\n[system.lattice]\nvectors = [[3e-10, 0], [0, 3e-10]]\n'

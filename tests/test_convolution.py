@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import dyn
 from spinertia.dynamics.convolution import (
     DirectTrajectory,
     DirectWorkspace,
@@ -24,7 +25,7 @@ from spinertia.dynamics.kernels import damped_oscillator_kernel, exponential_ker
 from spinertia.dynamics.models import LLG, MemoryKernelLLG
 from spinertia.dynamics.simulate import Trajectory, simulate
 from spinertia.errors import InputError, SimulationDiverged, StepTooLargeError
-from spinertia.hamiltonian.macrospin import Macrospin
+from spinertia.lattice.macrospin import Macrospin
 from spinertia.units import ReducedUnits
 
 T_END = 10.0
@@ -37,8 +38,7 @@ def precession_hamiltonian(omega0=1.0):
 
 
 def phonon_model(kernel_sign="passive"):
-    return MemoryKernelLLG(precession_hamiltonian(), phonon_kernel(V0_sq=5.0, Omega0=20.0, Z=0.5, Gamma=2.0),
-                           alpha=0.02, kernel_sign=kernel_sign)
+    return MemoryKernelLLG(dyn(precession_hamiltonian(), 0.02), phonon_kernel(V0_sq=5.0, Omega0=20.0, Z=0.5, Gamma=2.0), kernel_sign=kernel_sign)
 
 
 def reference(model, m0, t_end):
@@ -99,7 +99,7 @@ def test_generic_kernel_with_nonzero_chi0_is_fourth_order():
            .finalized(ReducedUnits(1.0)))
     kernel = exponential_kernel(2.0, 3.0) + damped_oscillator_kernel(4.0, 8.0, 1.5)
     assert kernel(0.0) != 0.0
-    model = MemoryKernelLLG(ham, kernel, alpha=[[0.03, 0.01, 0.0], [0.0, 0.02, 0.0], [0.0, 0.0, 0.05]])
+    model = MemoryKernelLLG(dyn(ham, [[0.03, 0.01, 0.0], [0.0, 0.02, 0.0], [0.0, 0.0, 0.05]]), kernel)
     m0 = np.array([0.6, 0.0, 0.8])
     ref = reference(model, m0, 5.0)
     e1 = rel_err(ref.m, simulate_direct(model, m0, 5.0, 0.02, output_every=OUT).m)
@@ -120,7 +120,7 @@ def test_equilibrium_stays_put(kernel_sign):
 def test_constant_m_without_field_for_any_direction():
     """No Zeeman field: a constant m is an exact solution for any direction (h_mem = m int chi || m)."""
     ham = Macrospin().finalized(ReducedUnits(1.0))
-    model = MemoryKernelLLG(ham, exponential_kernel(3.0, 2.0) + phonon_kernel(5.0, 20.0, 0.5, 2.0), alpha=0.1)
+    model = MemoryKernelLLG(dyn(ham, 0.1), exponential_kernel(3.0, 2.0) + phonon_kernel(5.0, 20.0, 0.5, 2.0))
     m0 = np.array([1.0, -2.0, 0.5]) / np.linalg.norm([1.0, -2.0, 0.5])
     tr = simulate_direct(model, m0, 3.0, 0.01, output_every=0.1)
     np.testing.assert_allclose(tr.m, np.tile(m0, (len(tr.t), 1)), rtol=0, atol=1e-14)
@@ -181,9 +181,8 @@ def test_advance_direct_restart_and_chunks():
 # --------------------------------------------------------------------------------------------------
 def test_rejects_models_it_cannot_follow():
     with pytest.raises(InputError, match="MemoryKernelLLG"):
-        simulate_direct(LLG(precession_hamiltonian(), alpha=0.1), M45, 1.0, 0.01)
-    longitudinal = MemoryKernelLLG(precession_hamiltonian(), phonon_kernel(5.0, 20.0, 0.5, 2.0), alpha=0.02,
-                                   longitudinal=(1.0, 0.9))
+        simulate_direct(LLG(dyn(precession_hamiltonian(), 0.1)), M45, 1.0, 0.01)
+    longitudinal = MemoryKernelLLG(dyn(precession_hamiltonian(), 0.02), phonon_kernel(5.0, 20.0, 0.5, 2.0), longitudinal=(1.0, 0.9))
     with pytest.raises(InputError, match="longitudinal"):
         simulate_direct(longitudinal, M45, 1.0, 0.01)
 
@@ -195,8 +194,8 @@ def test_rejects_models_it_cannot_follow():
         (dict(m0=[0.0, 1.0]), "3-vector"),
         (dict(m0=[np.nan, 0.0, 1.0]), "finite"),
         (dict(dt=0.0), "dt must be positive"),
-        (dict(dt=float("nan")), "dt must be positive"),
-        (dict(dt="small"), "dt must be a number"),
+        (dict(dt=float("nan")), "dt must be finite"),
+        (dict(dt="small"), "dt: cannot read 'small' as a time"),
         (dict(t_end=-1.0), "t_end must be positive"),
         (dict(t_end=0.005), "shorter than one output interval"),
         (dict(output_every=0.015), "multiple of dt"),

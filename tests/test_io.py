@@ -1,4 +1,5 @@
 """Result files: SI dataset, netCDF round trip, units attributes, summaries."""
+from conftest import dyn
 import json
 import math
 
@@ -7,10 +8,11 @@ import pytest
 import xarray as xr
 
 import spinertia
+from conftest import dyn
 from spinertia.dynamics.kernels import phonon_kernel
 from spinertia.dynamics.models import LLG, InertialLLG, MemoryKernelLLG
 from spinertia.dynamics.simulate import Trajectory, simulate
-from spinertia.hamiltonian.macrospin import Macrospin
+from spinertia.lattice.macrospin import Macrospin
 from spinertia.io.results import (
     read_result,
     summary_from_dataset,
@@ -18,7 +20,7 @@ from spinertia.io.results import (
     write_result,
     write_summary,
 )
-from spinertia.units import GAMMA_ELECTRON, ReducedUnits
+from spinertia.units import GAMMA_ELECTRON, MU_B, ReducedUnits
 
 UNITS = ReducedUnits(1e-12)
 
@@ -29,10 +31,10 @@ def hamiltonian():
 
 @pytest.fixture(scope="module")
 def llg_traj():
-    model = LLG(hamiltonian(), alpha=0.05)
+    model = LLG(dyn(hamiltonian(), 0.05))
     th = math.radians(30)
     y0 = model.initial_state([math.sin(th), 0, math.cos(th)])
-    return simulate(model, y0, t_end=50.0, dt=0.1, method="rkmk4", output_every=1.0)
+    return simulate(model, y0, t_end="50 ps", dt="0.1 ps", method="rkmk4", output_every="1 ps")
 
 
 def synthetic(model, n=7, seed=0):
@@ -73,26 +75,26 @@ def test_si_conversion_and_units(llg_traj):
     for name, var in ds.data_vars.items():
         assert "units" in var.attrs, name
     assert ds["time"].attrs["units"] == "s"
-    assert ds["energy"].attrs["units"].startswith("rad/s")
-    assert ds["dEdt"].attrs["units"] == "rad/s^2"
+    assert ds["energy"].attrs["units"] == "J"
+    assert ds["dEdt"].attrs["units"] == "W"
     assert ds["h_eff"].attrs["units"] == "rad/s"
     assert ds["B_eff"].attrs["units"] == "T"
     assert ds["dmdt"].attrs["units"] == "1/s"
     obs = llg_traj.observables()
     np.testing.assert_allclose(ds["h_eff"].values, obs["h_eff"] / 1e-12)
-    np.testing.assert_allclose(ds["dEdt"].values, obs["dEdt"] / 1e-24)
+    np.testing.assert_allclose(ds["dEdt"].values, obs["dEdt"] * llg_traj.model.energy_scale() / 1e-12)
     # effective field in tesla: B + B_K m_z along z
     mz = ds["m"].values[:, 2]
     np.testing.assert_allclose(ds["B_eff"].values[:, 2], 0.5 + 0.05 * mz, rtol=1e-12)
-    np.testing.assert_allclose(ds["energy"].values,
-                               -GAMMA_ELECTRON * (0.5 * mz + 0.5 * 0.05 * mz**2), rtol=1e-12)
+    mu = 2 * MU_B  # the Macrospin's default moment: E = -mu B m_z - mu B_K m_z^2 / 2
+    np.testing.assert_allclose(ds["energy"].values, -mu * (0.5 * mz + 0.5 * 0.05 * mz**2), rtol=1e-12)
     assert ds.attrs["time_unit_s"] == 1e-12
     assert ds.attrs["gamma_rad_per_s_T"] == GAMMA_ELECTRON
 
 
 def test_kernel_auxiliary_variables(tmp_path):
-    kernel = phonon_kernel(1e22, 1e12, 0.5, 4e10).to_time_unit(1e-12)
-    model = MemoryKernelLLG(hamiltonian(), kernel, alpha=0.01, longitudinal=(1.0, 0.95))
+    kernel = phonon_kernel(1e22, 1e12, 0.5, 4e10)
+    model = MemoryKernelLLG(dyn(hamiltonian(), 0.01), kernel, longitudinal=("1 ps", 0.95))
     traj = synthetic(model)
     ds = read_result(write_result(trajectory_to_dataset(traj, UNITS, attrs={"note": {"a": 1}}),
                                   tmp_path / "k.nc"))
@@ -109,14 +111,14 @@ def test_kernel_auxiliary_variables(tmp_path):
 
 
 def test_illg_extras_and_summary(tmp_path):
-    model = InertialLLG(hamiltonian(), alpha=0.0, eta=0.5)
+    model = InertialLLG(dyn(hamiltonian(), 0.0, 0.5e-12))
     y0 = model.initial_state([math.sin(0.3), 0, math.cos(0.3)])
     traj = Trajectory(model, np.array([0.0]), y0[None, :], stats={"method": "rk4", "dt": 0.01, "wall_s": 1.5})
     ds = trajectory_to_dataset(traj, UNITS)
     for name in ("angular_velocity", "kinetic_energy", "total_energy", "dissipation"):
         assert name in ds
-    assert ds["kinetic_energy"].attrs["units"].startswith("rad/s")
-    assert ds["dissipation"].attrs["units"].startswith("rad/s^2")
+    assert ds["kinetic_energy"].attrs["units"] == "J"
+    assert ds["dissipation"].attrs["units"] == "W"
     s = summary_from_dataset(ds)
     assert s["n_samples"] == 1 and s["complete"] is True and s["wall_time_s"] == 1.5
     assert s["total_energy_drift_relative"] == 0.0
@@ -130,7 +132,7 @@ def test_summary_fields(llg_traj, tmp_path):
     assert s["t_final_s"] == pytest.approx(50e-12)
     np.testing.assert_allclose(s["final_m"], llg_traj.m[-1])
     assert s["m_norm_min"] == pytest.approx(1.0, abs=1e-12) and s["m_norm_max"] == pytest.approx(1.0, abs=1e-12)
-    assert s["final_energy_rad_per_s"] == pytest.approx(float(ds["energy"].values[-1]))
+    assert s["final_energy_J"] == pytest.approx(float(ds["energy"].values[-1]))
     assert s["wall_time_s"] >= 0 and s["integrator"] == "rkmk4" and s["steps"] == 500
     assert "total_energy_drift_relative" not in s  # plain LLG reports no total energy
     path = write_summary(s, tmp_path / "summary.json")
@@ -138,7 +140,7 @@ def test_summary_fields(llg_traj, tmp_path):
 
 
 def test_summary_drift_and_nonfinite(tmp_path):
-    kernel = phonon_kernel(1e22, 1e12, 0.5, 4e10).to_time_unit(1e-12)
+    kernel = phonon_kernel(1e22, 1e12, 0.5, 4e10)
     model = MemoryKernelLLG(hamiltonian(), kernel)
     ds = trajectory_to_dataset(synthetic(model, n=5), UNITS)
     e = ds["total_energy"].values
@@ -149,7 +151,7 @@ def test_summary_drift_and_nonfinite(tmp_path):
     # non-finite values become null in strict JSON
     ds["energy"].values[-1] = np.nan
     s = summary_from_dataset(ds)
-    assert s["final_energy_rad_per_s"] is None
+    assert s["final_energy_J"] is None
     s["extra"] = float("inf")
     text = write_summary(s, tmp_path / "s.json").read_text()
     assert json.loads(text)["extra"] is None

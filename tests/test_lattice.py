@@ -94,7 +94,7 @@ def test_neighbour_shells_and_bonds():
 def test_open_boundaries_drop_bonds_and_periodic_keep_them():
     s = System(geo.square(A), size=(4, 4), periodic=(True, False)).add_exchange(1 * meV, shell=1)
     fin = s.finalized()
-    missing = (fin.nbr < 0).sum(axis=1)
+    missing = (fin.tables.nbr < 0).sum(axis=1)
     y = (fin.positions[:, 1] / A).round().astype(int)
     assert np.all(missing[(y == 0) | (y == 3)] == 1) and np.all(missing[(y == 1) | (y == 2)] == 0)
 

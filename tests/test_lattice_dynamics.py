@@ -2,11 +2,10 @@
 import numpy as np
 import pytest
 
-from spinertia.dynamics.lattice_models import LatticeInertialLLG, LatticeLLG
 from spinertia.dynamics.models import LLG, InertialLLG
 from spinertia.dynamics.simulate import simulate
 from spinertia.errors import InputError
-from spinertia.hamiltonian.macrospin import Macrospin
+from spinertia.lattice.macrospin import Macrospin
 from spinertia.lattice import geometry as geo
 from spinertia.lattice.system import System, cross_matrix
 from spinertia.units import E_CHARGE, GAMMA_ELECTRON, MU_B, ReducedUnits
@@ -30,27 +29,29 @@ def single_site(alpha=0.05, eta=None, B=(0.2, 0.0, 1.0), K=2e-23):
     return s
 
 
-def macrospin_twin(B=(0.2, 0.0, 1.0), K=2e-23):
+def macrospin_twin(B=(0.2, 0.0, 1.0), K=2e-23, alpha=0.05, eta=None):
     ms = Macrospin()
     ms.add_zeeman(B)
     # -K (m.n)^2 = -(gamma B_K / 2)(m.n)^2 with gamma B_K = 2 K gamma / mu
     ms.add_uniaxial_anisotropy(omega_K=2 * K * GAMMA_ELECTRON / (2 * MU_B), axis=(0, 1, 1))
+    ms.set_damping(alpha)
+    if eta is not None:
+        ms.set_inertia(eta)
     return ms.finalized(U)
 
 
 @pytest.mark.parametrize("inertial", [False, True])
-def test_single_spin_equals_macrospin_engine(inertial):
+def test_one_site_lattice_equals_macrospin_through_the_same_code(inertial):
+    """A one-site square-lattice System and a Macrospin built from field-style parameters run through the same
+    compiled right-hand side and agree to round-off (the parameters are converted differently)."""
     m0 = np.array([0.6, 0.0, 0.8])
-    if inertial:
-        lat = LatticeInertialLLG(single_site(eta=20e-15).finalized(U))
-        mac = InertialLLG(macrospin_twin(), alpha=0.05, eta=U.time(20e-15))
-        y_mac = mac.initial_state(m0)
-    else:
-        lat = LatticeLLG(single_site().finalized(U))
-        mac = LLG(macrospin_twin(), alpha=0.05)
-        y_mac = mac.initial_state(m0)
-    a = simulate(lat, lat.initial_state(m0[None, :]), 5.0, 0.002, method="rk4", output_every=0.5)
-    b = simulate(mac, y_mac, 5.0, 0.002, method="rk4", output_every=0.5)
+    cls = InertialLLG if inertial else LLG
+    eta = 20e-15 if inertial else None
+    lat = cls(single_site(eta=eta).finalized(U))
+    mac = cls(macrospin_twin(eta=eta))
+    assert lat.rhs is mac.rhs
+    a = simulate(lat, lat.initial_state(m0[None, :]), "5 ps", "2 fs", method="rk4", output_every="0.5 ps")
+    b = simulate(mac, mac.initial_state(m0), "5 ps", "2 fs", method="rk4", output_every="0.5 ps")
     assert np.abs(a.Y - b.Y).max() < 1e-12
 
 
@@ -60,10 +61,10 @@ def test_uniform_precession_of_ferromagnet_equals_macrospin():
     s.add_exchange(10 * meV, shell=1).add_zeeman([0.2, 0.0, 1.0]).add_anisotropy(2e-23, axis=(0, 1, 1))
     s.set_damping(0.05).set_inertia(20e-15)
     m0 = np.array([0.6, 0.0, 0.8])
-    lat = LatticeInertialLLG(s.finalized(U))
-    a = simulate(lat, lat.initial_state(np.tile(m0, (16, 1))), 3.0, 0.002, method="rkmk4", output_every=0.5)
-    mac = InertialLLG(macrospin_twin(), alpha=0.05, eta=U.time(20e-15))
-    b = simulate(mac, mac.initial_state(m0), 3.0, 0.002, method="rkmk4", output_every=0.5)
+    lat = InertialLLG(s.finalized(U))
+    a = simulate(lat, lat.initial_state(np.tile(m0, (16, 1))), "3 ps", "2 fs", method="rkmk4", output_every="0.5 ps")
+    mac = InertialLLG(macrospin_twin(eta=20e-15))
+    b = simulate(mac, mac.initial_state(m0), "3 ps", "2 fs", method="rkmk4", output_every="0.5 ps")
     S = lat.spins(a.Y)
     assert np.abs(S - b.Y[:, None, 0:3]).max() < 1e-11
 
@@ -83,9 +84,9 @@ def chain_with_pair_terms(eta_pair=5e-15, xi=3e-15, G=0.0, n=(5, 4), mu2=1.0):
 def test_illg_conserves_energy_with_nonlocal_chiral_inertia():
     """alpha = 0: H + 1/2 sum (mu/gamma) v.E v is conserved (symmetric mass matrix: equal moments)."""
     fin = chain_with_pair_terms().finalized(U)
-    m = LatticeInertialLLG(fin)
+    m = InertialLLG(fin)
     y0 = m.initial_state(tilted_spins(fin.n_sites))
-    tr = simulate(m, y0, 1.0, 0.0005, method="rkmk4", output_every=0.05)
+    tr = simulate(m, y0, "1 ps", "0.5 fs", method="rkmk4", output_every="50 fs")
     obs = m.observables(tr.t, tr.Y)
     tot = obs["energy"] + obs["kinetic_energy"]
     assert np.abs(tot - tot[0]).max() < 1e-8 * np.abs(obs["energy"]).max()
@@ -99,10 +100,10 @@ def test_nonlocal_inertia_solve_equals_dense_solve():
     fin = chain_with_pair_terms(G=0.01).finalized(U)
     fin.system.set_damping(0.02)
     fin = fin.system.finalized(U)
-    m = LatticeInertialLLG(fin)
+    m = InertialLLG(fin)
     S = tilted_spins(fin.n_sites, seed=2)
     V = np.cross(np.random.default_rng(3).normal(size=S.shape), S) * 0.1
-    y = m.initial_state(S, V)
+    y = m.initial_state(S, V / U.t_unit)  # velocities in rad/s
     d = m.derivative(0.0, y)
     N = fin.n_sites
     acc_cross = d[3 * N:].reshape(N, 3)  # m x d2m
@@ -110,17 +111,16 @@ def test_nonlocal_inertia_solve_equals_dense_solve():
     E = np.zeros((3 * N, 3 * N))
     Amat = np.zeros((3 * N, 3 * N))
     for i in range(N):
-        s = fin.sub[i]
-        E[3 * i:3 * i + 3, 3 * i:3 * i + 3] = m.E[s].reshape(3, 3)
-        Amat[3 * i:3 * i + 3, 3 * i:3 * i + 3] = m.A[s].reshape(3, 3)
-        for k in range(fin.inbr.shape[1]):
-            j = fin.inbr[i, k]
+        E[3 * i:3 * i + 3, 3 * i:3 * i + 3] = m.E.T[m.E.row[i]].reshape(3, 3)
+        Amat[3 * i:3 * i + 3, 3 * i:3 * i + 3] = m.A.T[m.A.row[i]].reshape(3, 3)
+        for k in range(m.I.nbr.shape[1]):
+            j = m.I.nbr[i, k]
             if j >= 0:
-                E[3 * i:3 * i + 3, 3 * j:3 * j + 3] += m.I[s, k].reshape(3, 3)
-        for k in range(fin.gnbr.shape[1]):
-            j = fin.gnbr[i, k]
+                E[3 * i:3 * i + 3, 3 * j:3 * j + 3] += m.I.T[m.I.row[i], k].reshape(3, 3)
+        for k in range(m.G.nbr.shape[1]):
+            j = m.G.nbr[i, k]
             if j >= 0:
-                Amat[3 * i:3 * i + 3, 3 * j:3 * j + 3] += m.G[s, k].reshape(3, 3)
+                Amat[3 * i:3 * i + 3, 3 * j:3 * j + 3] += m.G.T[m.G.row[i], k].reshape(3, 3)
     h = fin.field(0.0, S).reshape(-1)
     v = V.reshape(-1)
     Av = Amat @ v
@@ -141,7 +141,7 @@ def test_nonlocal_damping_llg_equals_dense_solve_and_dissipates():
     s = chain_with_pair_terms(eta_pair=0, xi=0, G=0.02)
     s.set_damping(0.1)
     fin = s.finalized(U)
-    m = LatticeLLG(fin)
+    m = LLG(fin)
     S = tilted_spins(fin.n_sites, seed=4)
     d = m.derivative(0.0, m.initial_state(S)).reshape(-1, 3)
     N = fin.n_sites
@@ -150,14 +150,14 @@ def test_nonlocal_damping_llg_equals_dense_solve_and_dissipates():
     M = np.eye(3 * N)
     for i in range(N):
         X = cross_matrix(S[i])
-        M[3 * i:3 * i + 3, 3 * i:3 * i + 3] -= X @ m.A[fin.sub[i]].reshape(3, 3)
-        for k in range(fin.gnbr.shape[1]):
-            j = fin.gnbr[i, k]
+        M[3 * i:3 * i + 3, 3 * i:3 * i + 3] -= X @ m.A.T[m.A.row[i]].reshape(3, 3)
+        for k in range(m.G.nbr.shape[1]):
+            j = m.G.nbr[i, k]
             if j >= 0:
-                M[3 * i:3 * i + 3, 3 * j:3 * j + 3] -= X @ m.G[fin.sub[i], k].reshape(3, 3)
+                M[3 * i:3 * i + 3, 3 * j:3 * j + 3] -= X @ m.G.T[m.G.row[i], k].reshape(3, 3)
     ref = np.linalg.solve(M, -np.cross(S, h).reshape(-1)).reshape(N, 3)
     assert np.abs(d - ref).max() < 1e-10 * np.abs(ref).max()
-    tr = simulate(m, m.initial_state(S), 2.0, 0.002, method="rkmk4", output_every=0.2)
+    tr = simulate(m, m.initial_state(S), "2 ps", "2 fs", method="rkmk4", output_every="0.2 ps")
     e = m.observables(tr.t, tr.Y)["energy"]
     assert np.all(np.diff(e) < 0)
 
@@ -167,53 +167,55 @@ def test_convergence_orders_on_lattice():
     fin = chain_with_pair_terms(eta_pair=0, xi=0).finalized(U)
     fin.system.set_damping(0.1)
     fin = fin.system.finalized(U)
-    m = LatticeLLG(fin)
+    m = LLG(fin)
     y0 = m.initial_state(tilted_spins(fin.n_sites, seed=5))
-    ref = simulate(m, y0, 0.4, 0.0005, method="rk4").Y[-1]
+    ref = simulate(m, y0, 0.4e-12, 0.5e-15, method="rk4").Y[-1]
     for method, order in (("rk4", 4), ("rkmk4", 4), ("heun", 2)):
-        errs = [np.abs(simulate(m, y0, 0.4, dt, method=method).Y[-1] - ref).max() for dt in (0.008, 0.004)]
+        errs = [np.abs(simulate(m, y0, 0.4e-12, dt, method=method).Y[-1] - ref).max() for dt in (8e-15, 4e-15)]
         assert np.log2(errs[0] / errs[1]) == pytest.approx(order, abs=0.35), method
 
 
 def test_fused_heun_matches_generic_heun_to_second_order():
-    from spinertia.dynamics import integrators as integ
-
+    """The fused site-local Heun sweep (the heun fast path) converges at order 2 and agrees with the generic
+    geometric Heun to O(dt^2)."""
     s = chain_with_pair_terms(eta_pair=0, xi=0)
     s.set_damping(0.1)
     fin = s.finalized(U)
-    for model in (LatticeLLG(fin), LatticeInertialLLG(fin)):
+    for model in (LLG(fin), InertialLLG(fin)):
+        assert model.sweep is not None
         y0 = model.initial_state(tilted_spins(fin.n_sites, seed=6))
-        ref = simulate(model, y0, 0.2, 0.0002, method="rk4").Y[-1]
-        errs = []
-        for dt in (0.004, 0.002):
-            y = y0.copy()
-            n = int(round(0.2 / dt))
-            out = np.empty((1, len(y)))
-            st, _ = integ.local_heun(model.site_rhs, False)(integ.no_noise, model.args, model.site_args, fin.n_sites,
-                                                            model.extra_block, 0.0, y, dt, n, n, out, 1e-2, 0)
-            assert st == integ.OK
-            errs.append(np.abs(y - ref).max())
+        ref = simulate(model, y0, "0.2 ps", "0.2 fs", method="rk4").Y[-1]
+        errs, gen = [], []
+        for dt in (4e-15, 2e-15):
+            errs.append(np.abs(simulate(model, y0, "0.2 ps", dt, method="heun").Y[-1] - ref).max())
+            sweep = model.sweep
+            model.sweep = None  # the generic geometric Heun
+            try:
+                gen.append(simulate(model, y0, "0.2 ps", dt, method="heun").Y[-1])
+            finally:
+                model.sweep = sweep
         assert np.log2(errs[0] / errs[1]) == pytest.approx(2, abs=0.35)
+        assert np.abs(gen[1] - ref).max() < 3 * errs[1]  # the generic scheme has an error of the same size
 
 
 def test_singular_inertia_matrix_is_refused():
     s = chain_with_pair_terms(eta_pair=20e-15, xi=0)  # 4 bonds x 20 fs > 40 fs on-site: indefinite
     with pytest.raises(InputError, match="not positive definite"):
-        LatticeInertialLLG(s.finalized(U))
+        InertialLLG(s.finalized(U))
     s2 = System(geo.square(A), size=(2, 2)).add_exchange(1 * meV, shell=1)
     with pytest.raises(InputError, match="not positive definite"):
-        LatticeInertialLLG(s2.finalized(U))  # no inertia at all
+        InertialLLG(s2.finalized(U))  # no inertia at all
 
 
 def test_bad_initial_state_and_divergence_messages():
     fin = chain_with_pair_terms(eta_pair=0, xi=0).finalized(U)
-    m = LatticeLLG(fin)
+    m = LLG(fin)
     S = tilted_spins(fin.n_sites)
     S[3] *= 1.1
     with pytest.raises(InputError, match="site 3 is not a unit vector"):
         m.initial_state(S)
     with pytest.raises(InputError, match="shape"):
         m.initial_state(S[:-1])
-    im = LatticeInertialLLG(fin)
+    im = InertialLLG(fin)
     with pytest.raises(InputError, match="perpendicular"):
         im.initial_state(tilted_spins(fin.n_sites), velocities=tilted_spins(fin.n_sites))

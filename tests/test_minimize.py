@@ -140,15 +140,16 @@ def test_bad_input():
 
 
 def test_equals_damped_dynamics_for_a_small_system():
-    from spinertia.dynamics.lattice_models import LatticeLLG
+    from spinertia.dynamics.models import LLG
     from spinertia.dynamics.simulate import simulate
 
     fin = seed003_system(12, periodic=False)
     m0 = tx.skyrmion(fin, None, 2.5 * A, kind="bloch", wall_width=1.5 * A)
     res = minimize(fin, m0, rtol=1e-9)
     assert res.converged
-    model = LatticeLLG(fin, alpha=0.5)
-    tr = simulate(model, model.initial_state(m0), 300.0, 0.05, method="rkmk4", output_every=300.0)
+    model = LLG(fin.system.copy().set_damping(0.5).finalized(fin.units))
+    t = fin.units.time_to_si  # the run in reduced times 300 and 0.05 (units of hbar/J)
+    tr = simulate(model, model.initial_state(m0), t(300.0), t(0.05), method="rkmk4", output_every=t(300.0))
     m_llg = model.spins(tr.Y)[-1]
     assert fin.energy(0, m_llg) == pytest.approx(res.energy, abs=1e-9 * J)
     np.testing.assert_allclose(m_llg, res.spins, atol=1e-5)

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from conftest import field_z, tilted
+from conftest import dyn, field_z, tilted
 from spinertia.analysis.modes import (illg_modes, kernel_modes, kernel_modes_eq9, linear_modes, llg_modes,
                                       macrospin_modes)
-from spinertia.analysis.signal import matrix_pencil
+from spinertia.numerics.signal import matrix_pencil
 from spinertia.dynamics.kernels import ExponentialSumKernel, phonon_kernel
 from spinertia.dynamics.models import LLG, InertialLLG, MemoryKernelLLG
 from spinertia.dynamics.simulate import simulate
@@ -14,9 +14,9 @@ from spinertia.units import GAMMA_ELECTRON
 
 
 def test_llg_and_illg_closed_forms_equal_jacobian_spectrum(ham):
-    jl = linear_modes(LLG(ham, 0.03))
+    jl = linear_modes(LLG(dyn(ham, 0.03)))
     assert jl[0] == pytest.approx(llg_modes(1.0, 0.03)["precession"], rel=1e-9)
-    ji = linear_modes(InertialLLG(ham, 0.03, 0.05))
+    ji = linear_modes(InertialLLG(dyn(ham, 0.03, 0.05)))
     ex = illg_modes(1.0, 0.03, 0.05)
     assert ji[0] == pytest.approx(ex["precession"], rel=1e-9)
     assert ji[1] == pytest.approx(ex["nutation"], rel=1e-9)
@@ -33,7 +33,7 @@ def test_illg_nutation_limits():
 def test_kernel_roots_equal_jacobian_of_auxiliary_system(ham):
     k = phonon_kernel(2.0, 20.0, 0.5, 1.0)
     for sign in ("passive", "as_printed"):
-        jac = linear_modes(MemoryKernelLLG(ham, k, alpha=0.02, kernel_sign=sign))
+        jac = linear_modes(MemoryKernelLLG(dyn(ham, 0.02), k, kernel_sign=sign))
         r = kernel_modes(1.0, k, 0.02, sign)
         for w in (r["precession"], r["nutation"], r["nutation_corotating"]):
             assert np.min(np.abs(jac - w)) < 1e-9 * abs(w)
@@ -43,7 +43,7 @@ def test_kernel_roots_equal_jacobian_of_auxiliary_system(ham):
 
 def test_kernel_roots_for_a_general_exponential_sum(ham):
     k = ExponentialSumKernel([-1.5j, 0.3 - 0.8j, 0.7], [-0.4 + 9.0j, -1.0 + 15.0j, -2.0])
-    jac = linear_modes(MemoryKernelLLG(ham, k, alpha=0.01))
+    jac = linear_modes(MemoryKernelLLG(dyn(ham, 0.01), k))
     r = kernel_modes(1.0, k, 0.01)
     for w in [r["precession"], *r["nutations"]]:
         assert np.min(np.abs(jac - w)) < 1e-8 * abs(w)
@@ -71,7 +71,7 @@ def test_eq9_corrected_is_second_order_and_printed_signs_are_wrong(ham):
 def test_simulated_small_oscillation_matches_modes(ham):
     """Matrix-pencil analysis of a small-amplitude iLLG run recovers both exact roots."""
     alpha, eta = 0.05, 0.1
-    model = InertialLLG(ham, alpha, eta)
+    model = InertialLLG(dyn(ham, alpha, eta))
     tr = simulate(model, model.initial_state(tilted(1e-4)), 30.0, 1e-3, method="rkmk4", output_every=0.02)
     mp = tr.m[:, 0] + 1j * tr.m[:, 1]
     w, a = matrix_pencil(mp, 0.02, 2)

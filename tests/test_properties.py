@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from conftest import field_z
+from conftest import dyn, field_z
 from spinertia.dynamics.kernels import ExponentialSumKernel
 from spinertia.dynamics.models import InertialLLG, LLG
 from spinertia.dynamics.simulate import simulate
@@ -15,7 +15,7 @@ unit = st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(-1, 1)).filter(
 @given(m0=unit, alpha=st.floats(0.0, 0.3), eta=st.floats(0.02, 0.3), kx=st.floats(-1, 1))
 def test_rkmk4_keeps_norm_and_energy_never_increases(m0, alpha, eta, kx):
     ham = field_z(1.0, omega_K=0.5, axis=(kx, 0.3, 1.0))
-    model = InertialLLG(ham, alpha, eta)
+    model = InertialLLG(dyn(ham, alpha, eta))
     tr = simulate(model, model.initial_state(m0), 3.0, 2e-3, method="rkmk4", output_every=0.05)
     assert np.max(np.abs(np.linalg.norm(tr.m, axis=1) - 1)) < 1e-13
     E = tr.observables()["total_energy"]
@@ -26,7 +26,7 @@ def test_rkmk4_keeps_norm_and_energy_never_increases(m0, alpha, eta, kx):
 @given(m0=unit, a=st.floats(0.0, 0.5))
 def test_llg_magnetic_energy_never_increases(m0, a):
     ham = field_z(1.0, omega_K=-0.4, axis=(1.0, 0.0, 0.0))
-    model = LLG(ham, a)
+    model = LLG(dyn(ham, a))
     tr = simulate(model, model.initial_state(m0), 3.0, 2e-3, method="rkmk4", output_every=0.05)
     assert np.all(np.diff(tr.observables()["energy"]) < 1e-12)
 

@@ -18,13 +18,13 @@ def base(model="llg"):
     """A small valid scenario as a dict."""
     raw = {
         "units": {"time": "1 ps"},
-        "system": {"zeeman": [{"B": [0, 0, 0.5]}]},
-        "model": {"type": model, "alpha": 0.01},
+        "system": {"zeeman": [{"B": [0, 0, 0.5]}], "damping": {"alpha": 0.01}},
+        "model": {"type": model},
         "initial": {"theta": "30 deg"},
         "run": {"t_end": "10 ps", "dt": "1 fs", "output_every": "0.1 ps"},
     }
     if model == "illg":
-        raw["model"]["eta"] = "1 ps"
+        raw["system"]["inertia"] = {"eta": "1 ps"}
     if model == "kernel":
         raw["model"]["kernel"] = {"Omega0": "1 rad/ps", "Z": 0.5, "Gamma": 4e10, "V0_sq": 1e22}
     return raw
@@ -66,15 +66,15 @@ def test_si_numbers_and_unit_strings_agree():
     a = base("illg")
     b = base("illg")
     b["run"] = {"t_end": 1e-11, "dt": 1e-15, "output_every": 1e-13}
-    b["model"]["eta"] = 1e-12
+    b["system"]["inertia"]["eta"] = 1e-12
     b["system"]["zeeman"] = [{"B": ["0 T", "0 mT", "500 mT"]}]
     sa, sb = scenario_from_dict(a), scenario_from_dict(b)
-    assert sa.run.t_end == pytest.approx(sb.run.t_end)
-    assert sa.run.dt == pytest.approx(sb.run.dt)
-    assert np.allclose(sa.hamiltonian.params, sb.hamiltonian.params)
-    assert np.allclose(sa.model.E, sb.model.E)
+    assert sa.run.t_end == pytest.approx(sb.run.t_end) == 1e-11
+    assert sa.run.dt == pytest.approx(sb.run.dt) == 1e-15
+    assert np.allclose(sa.finalized.tables.h0, sb.finalized.tables.h0)
+    assert np.allclose(sa.model.E.T, sb.model.E.T)
     # reduced units: eta = 1 ps with t_unit = 1 ps -> 1; h = gamma B t_unit
-    assert sa.model.E[0] == pytest.approx(1.0)
+    assert sa.model.E.T[0, 0] == pytest.approx(1.0)
     assert sa.hamiltonian.static_field[2] == pytest.approx(GAMMA_ELECTRON * 0.5 * 1e-12)
     assert sa.run.output_every == pytest.approx(100 * sa.run.dt)
 
@@ -98,7 +98,7 @@ def test_kernel_parameters():
     # c = -i 2 Z V0^2, z = -Z Gamma + i Omega0 in reduced units; Z Gamma = 1 / lifetime
     assert k.exponents[0] == pytest.approx(complex(-1 / 50, 1.0))
     assert k.coefficients[0] == pytest.approx(-1j * 2 * 0.5 * 0.01)
-    assert sc.model.longitudinal == pytest.approx((1.0, 0.95))
+    assert sc.model.longitudinal == pytest.approx((1e-12, 0.95))
     assert np.any(sc.y0[3:] != 0)  # equilibrated history fills the auxiliary variables
 
 
@@ -109,8 +109,8 @@ def test_cyclic_frequency_and_protocols():
     raw["system"]["anisotropy"] = [{"type": "easy_plane", "B_K": 0.1, "normal": [1, 0, 0]},
                                    {"type": "tensor", "N": [[0, 0, 0], [0, 0, 0], [0, 0, 1e9]]}]
     sc = scenario_from_dict(raw)
-    assert sc.hamiltonian.protocol == "sine"
-    assert sc.hamiltonian.params[16] == pytest.approx(2 * math.pi * 10e9 * 1e-12)
+    assert sc.system.protocol == "sine"
+    assert sc.finalized.fp[1] == pytest.approx(2 * math.pi * 10e9 * 1e-12)
     N = sc.hamiltonian.anisotropy
     assert N[0, 0] == pytest.approx(-GAMMA_ELECTRON * 0.1 * 1e-12)
     assert N[2, 2] == pytest.approx(1e9 * 1e-12)
@@ -121,9 +121,13 @@ def test_cyclic_frequency_and_protocols():
 # ------------------------------------------------------------------------------------------------
 def test_unknown_key_named_with_suggestion():
     raw = base()
-    raw["model"]["alpah"] = 0.1
+    raw["system"]["damping"]["alpah"] = 0.1
     msg = error_of(raw)
-    assert "'alpah'" in msg and "did you mean 'alpha'" in msg and "[model]" in msg
+    assert "'alpah'" in msg and "did you mean 'alpha'" in msg and "system.damping" in msg
+    raw = base()
+    raw["model"]["tyep"] = "llg"
+    msg = error_of(raw)
+    assert "'tyep'" in msg and "did you mean 'type'" in msg and "[model]" in msg
     assert "convention" in msg  # lists the allowed keys
 
 
@@ -193,9 +197,17 @@ def test_negative_lifetime_or_broadening(key, value):
 @pytest.mark.parametrize("alpha", [[0.1, 0.2], [[1, 0], [0, 1]], [[1, 0, 0], [0, 1, 0]]])
 def test_wrong_alpha_shape(alpha):
     raw = base()
-    raw["model"]["alpha"] = alpha
+    raw["system"]["damping"]["alpha"] = alpha
     msg = error_of(raw)
-    assert "model.alpha" in msg and "3x3" in msg
+    assert "system.damping.alpha" in msg and "3x3" in msg
+
+
+@pytest.mark.parametrize("key,where", [("alpha", "[system.damping]"), ("eta", "[system.inertia]")])
+def test_moved_keys_say_where_they_live_now(key, where):
+    raw = base()
+    raw["model"][key] = 0.01
+    msg = error_of(raw)
+    assert f"model.{key}" in msg and where in msg
 
 
 @pytest.mark.parametrize("mutate,fragment", [
@@ -207,6 +219,7 @@ def test_wrong_alpha_shape(alpha):
     (lambda r: r["initial"].update(m=[0, 0, 1]), "either m"),
     (lambda r: r["initial"].update(dmdt=[0, 0, 0]), "initial.dmdt"),
     (lambda r: r["model"].update(eta="1 ps"), "model.eta"),
+    (lambda r: r["model"].update(convention="seed003"), "now called 'spin'"),
     (lambda r: r["system"]["zeeman"][0].update(t_on="1 ps"), "t_on"),
     (lambda r: r["system"]["zeeman"][0].update(omega=[0, 0, 1]), "B or omega"),
     (lambda r: r.pop("run"), "[run]"),
@@ -227,7 +240,7 @@ def test_rkmk4_with_longitudinal_refused():
 
 def test_step_too_large_names_dt():
     raw = base("illg")
-    raw["model"]["eta"] = "1 fs"
+    raw["system"]["inertia"]["eta"] = "1 fs"
     raw["run"] = {"t_end": "10 ps", "dt": "10 fs"}
     with pytest.raises(StepTooLargeError) as info:
         scenario_from_dict(raw)

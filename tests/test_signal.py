@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from spinertia.analysis.signal import (
+from spinertia.numerics.signal import (
     dominant_mode,
     envelope,
     fft_peak,

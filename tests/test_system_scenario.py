@@ -12,7 +12,7 @@ from spinertia.lattice import geometry
 from spinertia.lattice.system import System, cross_matrix
 from spinertia.spinwaves import DEFAULTS, axis_kpoints, r3, r4, run_model, solve
 from spinertia.spinwaves.from_system import spinwave_model
-from spinertia.spinwaves.presets import _SHORTCUTS
+from spinertia.lattice.presets import _SHORTCUTS
 from spinertia.units import E_CHARGE, GAMMA_ELECTRON, MU_B
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,7 +216,7 @@ def test_bad_tables_name_the_key(table, match):
 
 
 def test_schema_documented_in_lattice_section():
-    from spinertia.cli.bands import BANDS_KEYS
+    from spinertia.io.bands_scenario import BANDS_KEYS
     from spinertia.io.system_scenario import SYSTEM_SCHEMA
 
     doc = (ROOT / "docs" / "scenario.md").read_text().split("## Lattice systems")[1]

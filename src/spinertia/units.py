@@ -90,9 +90,9 @@ def parse_quantity(value, dimension: str, name: str = "value") -> float:
     table = DIMENSIONS.get(dimension)
     if table is None:
         raise InputError(f"unknown dimension {dimension!r}; known: {sorted(DIMENSIONS)}")
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         raise InputError(f"{name}: expected a number or a quantity string, got {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
     if not isinstance(value, str):
         raise InputError(f"{name}: expected a number or a quantity string like '1 ps', got {value!r}")

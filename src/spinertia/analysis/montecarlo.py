@@ -74,7 +74,7 @@ def delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite
 
 
 @nb.njit(cache=True)
-def _run(y, tb, w, mu, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, energies, e0):
+def _run(y, tb, weight, mu, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, energies, e0):
     """Sequential-sweep Metropolis; fills mags (n_sweeps, 3), energies (n_sweeps,). Returns
     (accepted, attempted) of the measurement sweeps and the final cone half-angle."""
     sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = tb
@@ -128,7 +128,7 @@ def _run(y, tb, w, mu, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mag
             p0 /= nn
             p1 /= nn
             p2 /= nn
-            dE = delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, w[sub[i]])
+            dE = delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, weight[sub[i]])
             u = (float(a3) + 0.5) * _TWO_M32
             if dE <= 0.0 or u < math.exp(-beta * dE):
                 y[3 * i] = p0

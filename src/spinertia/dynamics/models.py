@@ -83,7 +83,7 @@ def _warn_antidamping(A, system):
         where = f"sublattice {system.lattice.names[r]}" if len(ev) == system.n_sub else f"site {r}"
         warn(f"damping of {where}: the symmetric part of the damping tensor has a negative eigenvalue "
              f"{ev.min():.3g}: the dynamics gains energy (anti-damping). With convention='spin' a damped "
-             "magnetization needs Xu et al.'s sign (docs/theory.md).")
+             "magnetization needs Xu et al.'s sign (docs/theory.md).", stacklevel=5)
 
 
 class Model(ABC):

@@ -107,8 +107,8 @@ class Stepper:
             raise InputError("the geometric integrator 'rkmk4' keeps |m| = 1 and cannot follow a model whose "
                              "length changes (longitudinal term on); use 'rk4' or 'dp45'")
         if model.stochastic and method != "heun":
-            raise InputError(f"the {model.name} model has thermal noise: use the integrator 'heun' (the "
-                             f"Stratonovich scheme), not {method!r}")
+            raise InputError(f"the {model.name} model has thermal noise: use a fixed-step method, the integrator "
+                             f"'heun' (the Stratonovich scheme), not {method!r}")
         if hook_every not in HOOK_MODES:
             raise InputError(f"hook_every must be one of {HOOK_MODES}, got {hook_every!r}")
         if hook is not None and not callable(hook):

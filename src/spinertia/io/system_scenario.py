@@ -534,6 +534,12 @@ def _add_terms(sysm, table, keys, builders, schema_suffix=""):
 def _macrospin(table):
     from ..lattice.macrospin import Macrospin
 
+    lattice_only = [k for k in table if k in SYSTEM_SCHEMA["system"] and k not in SYSTEM_SCHEMA["system(macrospin)"]]
+    if lattice_only:
+        raise InputError(f"[system]: {', '.join(lattice_only)} describe a lattice: give either preset = "
+                         f"\"seed001_checkerboard\" or a lattice (lattice = \"square\", one of {', '.join(LATTICES)}, "
+                         "or a [system.lattice] table with vectors and basis); without them [system] describes a "
+                         "macrospin (docs/scenario.md)")
     check_keys(table, "system", SYSTEM_SCHEMA["system(macrospin)"])
     gamma = number(table.get("gamma", GAMMA_ELECTRON), "system.gamma", positive=True)
     kwargs = {"gamma": gamma}

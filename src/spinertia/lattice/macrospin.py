@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import GAMMA_ELECTRON, MU_B, parse_quantity
+from . import protocols
 from .geometry import chain
 from .system import System, _vec3
 
@@ -50,6 +51,10 @@ class Macrospin(System):
     def _to_tesla(self, B, omega, name):
         if (B is None) == (omega is None):
             raise InputError(f"give exactly one of {name} (tesla) or omega{name[1:]} (rad/s)")
+        value = B if B is not None else omega
+        if np.shape(value) != (3,):
+            raise InputError(f"{name if B is not None else 'omega' + name[1:]} must be a 3-vector, got "
+                             f"{np.asarray(value).tolist()}: write e.g. [0, 0, 0.5]")
         if B is not None:
             return _vec3(B, name, "field")
         return _vec3(omega, f"omega{name[1:]}", "angular_frequency") / self.gamma_value
@@ -59,6 +64,8 @@ class Macrospin(System):
         (tesla; or omega1 in rad/s) with ``protocol`` in {static, step, sine, pulse}
         (:mod:`spinertia.lattice.protocols`)."""
         B0 = self._to_tesla(B, omega, "B")
+        if protocol not in protocols.PROTOCOLS:
+            raise InputError(f"unknown field protocol {protocol!r}; use one of {sorted(protocols.PROTOCOLS)}")
         B1v = None
         if protocol != "static" or B1 is not None or omega1 is not None:
             if protocol == "static":
