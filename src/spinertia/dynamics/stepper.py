@@ -206,13 +206,14 @@ class Stepper:
             return 1
         return 0
 
-    def _raise_hook_error(self):
+    def _raise_hook_error(self, done):
         err = self._hook_error
         self._hook_error = None
         msg = str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
         e = HookError(f"the coupling hook failed at step {self.steps + 1} (t = {self.time:.6g} s): {msg}",
                       step=self.steps + 1, time=self.time)
         e.__cause__ = err
+        e.steps_done = done  # valid steps of the chunk before the failing one
         raise e
 
     def _run(self, fn, *args):
@@ -257,7 +258,7 @@ class Stepper:
         self.t = self.t + done * self.dt
         self.steps += done
         if st == integ.HOOK:
-            self._raise_hook_error()
+            self._raise_hook_error(done)
         if st != integ.OK:
             self._raise_diverged(st, done)
         return done
@@ -282,7 +283,7 @@ class Stepper:
         self.t, self.h = float(t), float(h)
         self.steps = int(self._counters[0])
         if st == integ.HOOK:
-            self._raise_hook_error()
+            self._raise_hook_error(n_ok)
         if st != integ.OK:
             self._raise_diverged(st, n_ok)
         return n_ok

@@ -326,7 +326,8 @@ class System:
         if isinstance(value, str) or np.ndim(value) == 0:
             return False
         shape = np.shape(value)
-        return shape == (n_sites,) or shape == (n_sites, 3, 3)
+        return shape == (n_sites,) or shape == (n_sites, 3, 3) or (len(shape) == 1 and shape != (3,)) \
+            or len(shape) == 3
 
     def _set_onsite(self, kind, value, sublattice, dimension, replace):
         name = {"damping": "alpha", "inertia": "eta", "anisotropy": "K"}[kind]
