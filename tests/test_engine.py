@@ -175,8 +175,8 @@ def test_explicit_site_pairs_equal_to_shell_bonds_give_identical_results():
     assert fb.pair_inertia.T.shape[0] == fb.n_sites
     np.testing.assert_allclose(fa.inertia_matrix(), fb.inertia_matrix(), rtol=1e-15, atol=0)
     S0 = texture(fa.n_sites, seed=2)
-    ya = simulate(InertialLLG(fa), InertialLLG(fa).initial_state(S0), "0.1 ps", "1 fs", method="rk4").Y
-    yb = simulate(InertialLLG(fb), InertialLLG(fb).initial_state(S0), "0.1 ps", "1 fs", method="rk4").Y
+    ya = simulate(InertialLLG(fa), InertialLLG(fa).initial_state(S0), "0.1 ps", "0.5 fs", method="rkmk4").Y
+    yb = simulate(InertialLLG(fb), InertialLLG(fb).initial_state(S0), "0.1 ps", "0.5 fs", method="rkmk4").Y
     np.testing.assert_allclose(ya, yb, rtol=0, atol=1e-13)
 
 
