@@ -1,6 +1,6 @@
 """Throughput of the batched inertial spin-wave solver (seed 001, spec 6.1) vs a per-k scipy pencil loop.
 
-Run:  python benchmarks/spinwaves.py        (not part of the test suite; ~20 s on 2 cores)
+Run:  python benchmarks/spinwaves.py [--smoke]   (~20 s on 2 cores; --smoke: seconds, run by the tests)
 
 Model: the spec-4 two-sublattice checkerboard, run R3 (Co/Fe moments, eta = 100 fs, eta_AB = 50 fs, D, alpha),
 so H(k) is a full 2x2 matrix.  k-points: 1e5 uniform random points in the square [-pi/a, pi/a]^2.
@@ -18,13 +18,14 @@ Timings are wall-clock, best of REPEATS.  The last two lines are
 """
 from __future__ import annotations
 
+import argparse
 import math
 import time
 
 import numpy as np
 
 from spinertia.spinwaves import r3, solve
-from spinertia.spinwaves.presets import DEFAULTS
+from spinertia.lattice.presets import DEFAULTS
 
 NK = 100_000
 N_REF = 2_000
@@ -40,7 +41,12 @@ def best_of(fn, k=REPEATS):
     return best
 
 
-def main():
+def main(argv=None):
+    global NK, N_REF, REPEATS
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--smoke", action="store_true", help="few k-points: checks that the benchmark runs")
+    if p.parse_args(argv).smoke:
+        NK, N_REF, REPEATS = 2_000, 100, 1
     model = r3()
     rng = np.random.default_rng(0)
     k = (rng.random((NK, 2)) * 2 - 1) * np.pi / DEFAULTS["a"]

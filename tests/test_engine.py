@@ -278,6 +278,11 @@ _PROBE = textwrap.dedent("""
 
 
 def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
+    import time
+
+    import spinertia
+
+    start = time.time()
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env["SPINERTIA_CACHE_DIR"] = str(tmp_path / "cache")
     runs = [json.loads(subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
@@ -285,7 +290,17 @@ def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
     first, second = runs
     assert first["misses"] == 1 and second["hits"] == 1 and second["misses"] == 0
     assert second["compile_s"] < 1.0 and second["compile_s"] < first["compile_s"] / 3
-    assert any((tmp_path / "cache").rglob("*.nbi"))  # the cache lives where it was told, not in the sources
+    assert any((tmp_path / "cache").rglob("*.nbi"))  # the cache lives where it was told ...
+    package = os.path.dirname(spinertia.__file__)
+    fresh = [p for p in _walk(package, ".nbi") if os.path.getmtime(p) >= start]
+    assert not fresh  # ... and never in the package (which may be installed read-only)
+
+
+def _walk(top, suffix):
+    for root, _, files in os.walk(top):
+        for f in files:
+            if f.endswith(suffix):
+                yield os.path.join(root, f)
 
 
 def test_thread_tuner_keeps_the_fastest_candidate(monkeypatch):

@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..io.bands_scenario import BandsScenario, _from_cartesian, load_bands_scenario  # noqa: F401
 
 __all__ = ["add_bands_parser", "cmd_bands", "compute_bands", "bands_dataset", "bands_summary", "bands_json",
            "plot_bands"]
@@ -60,7 +59,7 @@ def _tangents(k):
         return np.where(nrm > 0, d / nrm, np.nan)
 
 
-def compute_bands(sc: BandsScenario) -> dict:
+def compute_bands(sc) -> dict:
     """Solve the bands and observables for every sigma of the scenario.
 
     Returns {'sigmas', 'labels', 'bands': {sigma: Bands}, 'velocity': {sigma: (nk, nroots, dim) m/s},
@@ -92,8 +91,9 @@ def _num(x):
     return x if math.isfinite(x) else None
 
 
-def bands_summary(sc: BandsScenario, res: dict) -> dict:
+def bands_summary(sc, res: dict) -> dict:
     """summary.json content: stability, gaps at the labelled points (two sublattices), crossings."""
+    from ..io.bands_scenario import from_cartesian
     from ..spinwaves import find_crossings, zone_edge_gaps
 
     rep = res["stability"]
@@ -152,7 +152,7 @@ def bands_summary(sc: BandsScenario, res: dict) -> dict:
             imin = int(np.nanargmin(g)) if np.any(np.isfinite(g)) else None
             cross["per_sigma"][str(sigma)] = {
                 "crossings": [{"k_rad_per_m": [float(x) for x in c.k],
-                               "k_input": [float(x) for x in _from_cartesian(c.k[None, :], sc.units,
+                               "k_input": [float(x) for x in from_cartesian(c.k[None, :], sc.units,
                                                                              sc.system.lattice, sc.raw["system"])[0]],
                                "path_rad_per_m": float(c.s),
                                "segment_index": c.index, "omega_rad_per_s": _num(c.frequency),
@@ -164,7 +164,7 @@ def bands_summary(sc: BandsScenario, res: dict) -> dict:
     return summary
 
 
-def bands_dataset(sc: BandsScenario, res: dict):
+def bands_dataset(sc, res: dict):
     """xarray Dataset of the bands (SI units; dims sigma, kpoint, band, component)."""
     import xarray as xr
 
@@ -219,7 +219,7 @@ def bands_dataset(sc: BandsScenario, res: dict):
     return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
 
 
-def bands_json(sc: BandsScenario, res: dict) -> dict:
+def bands_json(sc, res: dict) -> dict:
     """The --json document: {'kpoints': [{'k', 'sigma', 'omega'}, ...], 'bands', 'units', 'convention'}."""
     def pair(w):
         return [float(w.real), float(w.imag)] if np.isfinite(w) else None
@@ -233,7 +233,7 @@ def bands_json(sc: BandsScenario, res: dict) -> dict:
             "bands": list(res["labels"]), "sigma": list(sc.sigmas), "kpoints": rows}
 
 
-def plot_bands(sc: BandsScenario, res: dict, path):
+def plot_bands(sc, res: dict, path):
     """|Re omega|/2 pi (THz) along the path, one panel per sigma: precessional solid, inertial dashed."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -297,6 +297,8 @@ def cmd_bands(args) -> int:
     from ..io.results import _atomic_write, write_result, write_summary
 
     scenario_path = Path(args.scenario)
+    from ..io.bands_scenario import load_bands_scenario
+
     sc = load_bands_scenario(scenario_path)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -100,7 +100,7 @@ def _to_cartesian(f, units, lattice, table, dim):
     return k[:, :dim]
 
 
-def _from_cartesian(k, units, lattice, table):
+def from_cartesian(k, units, lattice, table):
     """Inverse of :func:`_to_cartesian`: cartesian rad/m (nk, dim) -> ``units`` (nk, lattice dimension)."""
     d = lattice.dimension
     k3 = np.zeros((len(k), 3))
