@@ -1,4 +1,4 @@
-"""Throughput of the batched inertial spin-wave solver (seed 001, spec 6.1) vs a per-k scipy pencil loop.
+"""Throughput of the batched inertial spin-wave solver (Ghosh et al. 2025, spec 6.1) vs a per-k scipy pencil loop.
 
 Run:  python benchmarks/spinwaves.py [--smoke]   (~20 s on 2 cores; --smoke: seconds, run by the tests)
 

@@ -239,14 +239,14 @@ def test_reproduce_calls_run_reproduce(tmp_path, monkeypatch, capsys):
         pytest.skip("spinertia.reproduce.run_reproduce not available yet")
     seen = {}
 
-    def fake(out_dir, quick=False, seeds=None, progress=False):
-        seen.update(out_dir=Path(out_dir), quick=quick, seeds=seeds)
+    def fake(out_dir, quick=False, papers=None, progress=False):
+        seen.update(out_dir=Path(out_dir), quick=quick, papers=papers)
         return {"all_passed": seen.get("pass", True), "n_checks": 1}
 
     monkeypatch.setattr(mod, "run_reproduce", fake)
-    assert main(["reproduce", "--quick", "--out", str(tmp_path / "r"), "--seed", "000", "--no-progress"]) == 0
-    assert seen == {"out_dir": tmp_path / "r", "quick": True, "seeds": ["000"]}
+    assert main(["reproduce", "--quick", "--out", str(tmp_path / "r"), "--paper", "webb2026", "--no-progress"]) == 0
+    assert seen == {"out_dir": tmp_path / "r", "quick": True, "papers": ["webb2026"]}
     assert main(["reproduce", "--out", str(tmp_path / "r2"), "--no-progress"]) == 0
-    assert seen["quick"] is False and seen["seeds"] == list(mod.available_seeds())  # default: every seed
+    assert seen["quick"] is False and seen["papers"] == list(mod.available_papers())  # default: every paper
     seen["pass"] = False  # a failed check must give a non-zero exit code
     assert main(["reproduce", "--out", str(tmp_path / "r3"), "--no-progress"]) != 0

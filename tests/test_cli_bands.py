@@ -1,4 +1,4 @@
-"""``spinertia bands`` (spinertia.cli.bands): example scenarios against closed forms and the seed-001 presets,
+"""``spinertia bands`` (spinertia.cli.bands): example scenarios against closed forms and the Ghosh et al. 2025 presets,
 output files, the --json format, reported instabilities, the general 2N form and input errors."""
 import argparse
 import contextlib
@@ -118,7 +118,7 @@ def test_json_output_format(square):
 
 
 def test_seed001_example_equals_preset_R3(tmp_path):
-    assert run(EXAMPLES / "bands_seed001.toml", tmp_path) == 0
+    assert run(EXAMPLES / "bands_ghosh2025.toml", tmp_path) == 0
     ds = xr.load_dataset(tmp_path / "bands.nc", engine="h5netcdf")
     assert list(ds["sigma"].values) == [1, -1] and list(ds["band"].values) == ["p1", "p2", "n1", "n2"]
     k = ds["k"].values
@@ -146,7 +146,7 @@ def test_kpoint_units_agree(tmp_path):
     outs = []
     for units, pts in (("reciprocal", "[[0, 0], [0.5, -0.5]]"), ("pi/a", "[[0, 0], [0, 1]]"),
                        ("1/m", f"[[0, 0], [0, {kb!r}]]")):
-        sc = bands_scenario_from_dict({"system": {"preset": "seed001_checkerboard"},
+        sc = bands_scenario_from_dict({"system": {"preset": "ghosh2025_checkerboard"},
                                        "bands": {"kpoints": json.loads(pts), "units": units, "sigma": "both"}})
         outs.append(sc.k)
         assert sc.sigmas == (1, -1) and sc.node_labels == ()
@@ -156,7 +156,7 @@ def test_kpoint_units_agree(tmp_path):
 # --------------------------------------------------------------------------- reported, not raised
 def test_unstable_system_is_reported_not_refused(tmp_path, capsys):
     """Spec T14: on-site chiral inertia xi = 0.3 fs makes precession grow: exit 0, flagged in summary.json."""
-    p = write(tmp_path, '[system]\npreset = "seed001_checkerboard"\nxi = "0.3 fs"\n'
+    p = write(tmp_path, '[system]\npreset = "ghosh2025_checkerboard"\nxi = "0.3 fs"\n'
                         '[bands]\npath = [["G", [0, 0]], ["Y", [0, 1]]]\nunits = "pi/a"\nn = 10\n')
     assert run(p, tmp_path / "out") == 0
     summ = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -219,9 +219,9 @@ def test_bad_system_and_files(tmp_path):
                                          r"this lattice has \['A'\]"):
         run(write(tmp_path, bad), tmp_path / "out")
     with pytest.raises(InputError, match=r"missing required section \[bands\]"):
-        run(write(tmp_path, '[system]\npreset = "seed001_checkerboard"\n'), tmp_path / "out")
+        run(write(tmp_path, '[system]\npreset = "ghosh2025_checkerboard"\n'), tmp_path / "out")
     with pytest.raises(InputError, match=r"unknown section 'modle'; did you mean 'model'"):
-        run(write(tmp_path, '[system]\npreset = "seed001_checkerboard"\n[modle]\ntype = "illg"\n'
+        run(write(tmp_path, '[system]\npreset = "ghosh2025_checkerboard"\n[modle]\ntype = "illg"\n'
                             '[bands]\nkpoints = [[0, 0]]\n'), tmp_path / "out")
     with pytest.raises(InputError, match=r"pi/a needs a lattice constant"):
         run(write(tmp_path, '[system]\nmu = 1e-23\n[system.lattice]\nvectors = [[3e-10, 0], [0, 3e-10]]\n'

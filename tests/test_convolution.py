@@ -1,5 +1,5 @@
 """Direct-convolution reference solver (spinertia.dynamics.convolution) vs the auxiliary-variable
-memory-kernel LLG (seed 000 Eq. 10), its quadrature against closed forms, and its input checks.
+memory-kernel LLG (Webb et al. 2026, Eq. 10), its quadrature against closed forms, and its input checks.
 
 Agreement metric used throughout:
 

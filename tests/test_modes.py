@@ -1,4 +1,4 @@
-"""Linear modes: closed forms vs exact Jacobian spectra vs simulated time series; seed 000 Eq. 9."""
+"""Linear modes: closed forms vs exact Jacobian spectra vs simulated time series; Webb et al. 2026, Eq. 9."""
 import numpy as np
 import pytest
 
@@ -23,7 +23,7 @@ def test_llg_and_illg_closed_forms_equal_jacobian_spectrum(ham):
 
 
 def test_illg_nutation_limits():
-    """seed 000 text after Eq. 10: omega_eta ~ 1/eta, broadening alpha/eta, for eta omega0 << 1."""
+    """Webb et al. 2026 text after Eq. 10: omega_eta ~ 1/eta, broadening alpha/eta, for eta omega0 << 1."""
     eta, alpha = 1e-4, 0.02
     w = illg_modes(1.0, alpha, eta)["nutation"]
     assert w.real == pytest.approx(1 / eta, rel=2e-4)  # exact: (1 + eta omega0 + ...) / eta

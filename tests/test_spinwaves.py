@@ -1,4 +1,4 @@
-"""Inertial LSWT solver (seed 001): matrices, exact limits (spec 2.5), symmetries, companion pencil vs
+"""Inertial LSWT solver (Ghosh et al. 2025): matrices, exact limits (spec 2.5), symmetries, companion pencil vs
 quartic (spec 2.4, 6.1), general 2N form (spec 7), group velocity, validation errors."""
 import numpy as np
 import pytest

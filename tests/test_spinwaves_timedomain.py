@@ -1,6 +1,6 @@
 """The tie between the two halves of the package: inertial spin-wave theory vs the nonlinear lattice iLLG.
 
-A plane wave of amplitude 1e-4 on a periodic seed-001 lattice is integrated with the full atomistic
+A plane wave of amplitude 1e-4 on a periodic Ghosh et al. 2025 lattice is integrated with the full atomistic
 iLLG (RK4, 0.5 fs); a block matrix pencil reads the complex frequencies of both sublattice channels.
 They equal the sigma = + roots of the LSWT quadratic eigenvalue problem at the same k to ~3e-9 in
 |omega| (measured), well inside the issue's 1e-6, including DMI, J2, cross and chiral inertia of both
@@ -9,7 +9,7 @@ signs, unequal on-site inertia, a != b and a general k (spec T13).
 import numpy as np
 import pytest
 
-from spinertia.lattice.presets import seed001_checkerboard
+from spinertia.lattice.presets import ghosh2025_checkerboard
 from spinertia.spinwaves import solve
 from spinertia.spinwaves.from_system import spinwave_model
 from spinertia.spinwaves.timedomain import commensurate_k, time_domain_modes
@@ -22,7 +22,7 @@ from spinertia.spinwaves.timedomain import commensurate_k, time_domain_modes
     (dict(J2=3e-22, b=3.1e-10, eta_AB=20e-15, xi_AB=-10e-15, eta_BB=80e-15), (1, 2)),
 ])
 def test_time_domain_frequencies_equal_spin_wave_theory(overrides, mk):
-    system = seed001_checkerboard(size=(6, 4), **overrides)
+    system = ghosh2025_checkerboard(size=(6, 4), **overrides)
     k = commensurate_k(system, mk)
     w = time_domain_modes(system, k)
     ref = np.sort_complex(solve(spinwave_model(system), k[None, :2], sigma=1).omega[0])
@@ -32,7 +32,7 @@ def test_time_domain_frequencies_equal_spin_wave_theory(overrides, mk):
 
 
 def test_time_domain_without_inertia_gives_llg_bands():
-    system = seed001_checkerboard(size=(6, 4), eta=0.0)
+    system = ghosh2025_checkerboard(size=(6, 4), eta=0.0)
     k = commensurate_k(system, (1, 0))
     w = time_domain_modes(system, k)
     ref = solve(spinwave_model(system), k[None, :2], sigma=1).omega[0]

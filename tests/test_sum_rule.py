@@ -1,4 +1,4 @@
-"""Sum rule for kappa (seed 000 Eq. 7-8, supp. Eqs. 52-56): checks against analytics and quadrature."""
+"""Sum rule for kappa (Webb et al. 2026, Eq. 7-8, supp. Eqs. 52-56): checks against analytics and quadrature."""
 import math
 
 import numpy as np

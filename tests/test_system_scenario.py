@@ -46,7 +46,7 @@ def explicit_seed001(**extra):
 
 # ------------------------------------------------------------------------------------ one description
 def test_example_seed001_system_equals_spinwave_preset_R3():
-    raw = tomllib.loads((ROOT / "examples" / "bands_seed001.toml").read_text())
+    raw = tomllib.loads((ROOT / "examples" / "bands_ghosh2025.toml").read_text())
     sysm = build_system(raw["system"])
     assert isinstance(sysm, System) and sysm.size == (8, 4, 1)
     same_bands(spinwave_model(sysm), r3())
@@ -65,12 +65,12 @@ def test_explicit_chiral_cross_inertia_equals_R4():
 @pytest.mark.parametrize("run,overrides", [("R1", {"mu": "2 muB"}), ("R3", {"eta_AB": "50 fs"}),
                                            ("R5", {"eta": "10 fs"}), ("R4", {"xi_AB": 4e-14})])
 def test_preset_with_quantity_overrides_equals_run(run, overrides):
-    sysm = build_system({"preset": "seed001_checkerboard", **overrides})
+    sysm = build_system({"preset": "ghosh2025_checkerboard", **overrides})
     same_bands(spinwave_model(sysm), run_model(run))
 
 
 def test_preset_overrides_units_size_periodic():
-    t = {"preset": "seed001_checkerboard", "size": [6, 2], "periodic": [True, False], "J": "12.5 meV",
+    t = {"preset": "ghosh2025_checkerboard", "size": [6, 2], "periodic": [True, False], "J": "12.5 meV",
          "mu_A": "1.5 muB", "B": "500 mT", "alpha": 0.02, "gamma": 1.7e11, "a": "3 A", "b": "2.5 A", "z": 4,
          "dmi": "x2", "K": "0.1 meV", "J2": 1e-22, "eta_AA": "80 fs", "xi_AA": 0.0}
     sysm = build_system(t)
@@ -167,13 +167,13 @@ BASE = {"lattice": "square", "a": "3 A", "mu": "2 muB"}
     ({**BASE, "damping": {"gilbert": 0.1}}, r"unknown key 'gilbert' in \[system.damping\] Allowed keys: alpha"),
     ({"lattice": {"vectors": [[1e-10, 0]], "basis": [[0, 0]], "nmes": ["A"]}, "mu": 1e-23},
      r"unknown key 'nmes' in \[system.lattice\]"),
-    ({"preset": "seed001_checkerboard", "eta_ab": "50 fs"},
+    ({"preset": "ghosh2025_checkerboard", "eta_ab": "50 fs"},
      r"unknown key 'eta_ab' in \[system\]; did you mean 'eta_.*Allowed keys: preset, size, periodic, a, b.*eta_AB"),
-    ({"preset": "seed001_checkerboard", "exchange": [{"J": 1, "shell": 1}]}, r"unknown key 'exchange' in \[system\]"),
-    ({"preset": "seed001", }, r"system.preset = 'seed001' is not valid.*seed001_checkerboard"),
-    ({"preset": "seed001_checkerboard", "dmi": "diagonal"}, r"system.dmi = 'diagonal' is not valid.*x2"),
-    ({"preset": "seed001_checkerboard", "J": "2 parsec"}, r"system.J: unknown energy unit 'parsec'"),
-    ({"preset": "seed001_checkerboard", "size": [2, 2, 2]}, r"system.size must be 1 to 2 positive integers"),
+    ({"preset": "ghosh2025_checkerboard", "exchange": [{"J": 1, "shell": 1}]}, r"unknown key 'exchange' in \[system\]"),
+    ({"preset": "seed001", }, r"system.preset = 'seed001' is not valid.*ghosh2025_checkerboard"),
+    ({"preset": "ghosh2025_checkerboard", "dmi": "diagonal"}, r"system.dmi = 'diagonal' is not valid.*x2"),
+    ({"preset": "ghosh2025_checkerboard", "J": "2 parsec"}, r"system.J: unknown energy unit 'parsec'"),
+    ({"preset": "ghosh2025_checkerboard", "size": [2, 2, 2]}, r"system.size must be 1 to 2 positive integers"),
     ({"a": "3 A", "mu": 1e-23}, r"give either preset = .* or a lattice"),
     ({"lattice": "hexagonal", "a": 1e-10, "mu": 1e-23}, r"system.lattice = 'hexagonal' is not valid"),
     ({**BASE, "b": "4 A"}, r"system.b does not apply to lattice 'square'"),

@@ -4,7 +4,7 @@ Conventions (stated once for the whole package)
 -----------------------------------------------
 * ``m`` is the unit vector of the magnetization M = Ms m.  For electrons the magnetization is
   antiparallel to the spin; the equation of motion is written with a *positive* gyromagnetic
-  ratio ``gamma = |gamma|`` as ``dm/dt = -gamma m x B_eff + ...`` (seed 000 Eq. 1), so m precesses
+  ratio ``gamma = |gamma|`` as ``dm/dt = -gamma m x B_eff + ...`` (Webb et al. 2026, Eq. 1), so m precesses
   counter-clockwise about B when viewed from the tip of B.
 * Fields enter the dynamics as angular frequencies ``h = gamma B`` (rad/s in SI).
 * Energies of a macrospin are reported *per magnetic moment, as an angular frequency*:

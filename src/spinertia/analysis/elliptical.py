@@ -1,4 +1,4 @@
-"""Elliptical precession of a macrospin with an easy axis tilted from the field (seed 000 supplement).
+"""Elliptical precession of a macrospin with an easy axis tilted from the field (Webb et al. 2026 supplement).
 
 Supplement Eqs. 12-13 (frame with z along the equilibrium magnetization, easy axis r = (x, y, z),
 in-plane vector n = (x, y), magnon gap omega0 = gamma H_z + K S (3 z^2 - 1), supp. Eq. 10 at k = 0):

@@ -7,10 +7,10 @@ is returned.
 
 * LLG:   omega = omega0 / (1 + i alpha)                                  (exact, linear)
 * iLLG:  eta w^2 + (1 + i alpha) w - omega0 = 0 with w = omega (positive branch): precession root and
-         nutation root (seed 000 text after Eq. 10: omega_n ~ 1/eta, Delta omega_n ~ alpha/eta)
-* memory kernel (seed 000 Eqs. 4, 9, 10): omega (1 + i alpha) = omega0 + s [chi(0) - chi(omega)]
+         nutation root (Webb et al. 2026 text after Eq. 10: omega_n ~ 1/eta, Delta omega_n ~ alpha/eta)
+* memory kernel (Webb et al. 2026, Eqs. 4, 9, 10): omega (1 + i alpha) = omega0 + s [chi(0) - chi(omega)]
   with chi(omega) = int_0^inf chi(t) e^{i omega t} dt and s = +1 for the passive sign.  The printed
-  condition omega^2 - (T(omega) - omega0)^2 = 0 of seed 000 corresponds to s = -1 with the Gilbert part
+  condition omega^2 - (T(omega) - omega0)^2 = 0 of Webb et al. 2026 corresponds to s = -1 with the Gilbert part
   also reversed; see docs/theory.md for the derivation and the numerical checks.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ def llg_modes(omega0, alpha):
 
 
 def illg_modes(omega0, alpha, eta):
-    """Exact linear modes of the scalar iLLG (seed 000 Eq. 1) about a static field omega0 = gamma B.
+    """Exact linear modes of the scalar iLLG (Webb et al. 2026, Eq. 1) about a static field omega0 = gamma B.
 
     Linearizing m = z + delta, m_- = delta_x - i delta_y ~ exp(-i w t) gives
         eta w^2 + (1 + i alpha) w - omega0 = 0 ,
@@ -113,7 +113,7 @@ def kernel_modes(omega0, kernel, alpha=0.0, kernel_sign="passive"):
 
 
 def kernel_modes_eq9(omega0, Omega0, Z, Gamma, V0_sq, alpha, form="corrected"):
-    """Perturbative resonances, seed 000 Eq. 9 (second order in V0), as representatives (Re >= 0).
+    """Perturbative resonances, Webb et al. 2026, Eq. 9 (second order in V0), as representatives (Re >= 0).
 
     form='as_printed':  omega0 + i kappa omega0 V^2;  w_pm = pm Omega0 - i Z Gamma - Z V^2 / (pm Omega0 - omega0 - i Z Gamma)
     form='corrected':   omega0 - i alpha omega0;      w_pm = pm Omega0 - i Z Gamma + Z V^2 / (Omega0 -+ omega0 -+ i Z Gamma)

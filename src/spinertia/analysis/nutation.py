@@ -1,6 +1,6 @@
-"""Quantify nutation in a magnetization trajectory (seed 000, Figs. 1-2 and the text after Eq. 10).
+"""Quantify nutation in a magnetization trajectory (Webb et al. 2026, Figs. 1-2 and the text after Eq. 10).
 
-Nutation is the fast oscillation that the inertial LLG (seed 000 Eq. 1) or the phonon memory kernel
+Nutation is the fast oscillation that the inertial LLG (Webb et al. 2026, Eq. 1) or the phonon memory kernel
 (Eq. 10) superimposes on the slow Larmor precession.  Seed 000 states, after Eq. 10:
 
 * iLLG: nutation at ``omega_eta ~ 1/eta`` with broadening ``Delta omega_eta ~ alpha/eta`` (amplitude decay
@@ -250,13 +250,13 @@ class NutationFit:
 
 
 def fit_nutation(t, y, omega_min, reference=None, n_pairs=1, n_slow=2, t_min=None, t_max=None, pencil=None):
-    """Matrix-pencil fit of the nutation in a real series ``y(t)`` (seed 000: theta(t) or dE/dt).
+    """Matrix-pencil fit of the nutation in a real series ``y(t)`` (Webb et al. 2026: theta(t) or dE/dt).
 
     The series (minus ``reference`` if given, e.g. theta of the LLG run) is modelled as ``n_slow`` slow modes
     plus ``n_pairs`` damped cosines with ``|Re omega| >= omega_min``; this separates nutation from the
     precession/inertial offset exactly when both are sums of exponentials, without filter edge effects.
     Use ``n_pairs=1`` for the iLLG (one counter-rotating nutation) and ``n_pairs=2`` for the memory kernel,
-    whose two nutation modes (counter- and co-rotating, seed 000 Eq. 9) appear in theta(t) split by
+    whose two nutation modes (counter- and co-rotating, Webb et al. 2026, Eq. 9) appear in theta(t) split by
     ~2 omega0 and build up the grow-then-decay envelope.
 
     Returns a :class:`NutationFit`.  The envelope is evaluated on the (possibly trimmed) grid.
@@ -348,7 +348,7 @@ def nutation_envelope(t, y, omega_cut, reference=None, trim_periods=2.0):
 
 
 # ---------------------------------------------------------------------------------------------------
-# amplitude estimates (seed 000 text after Eq. 10, made explicit)
+# amplitude estimates (Webb et al. 2026 text after Eq. 10, made explicit)
 # ---------------------------------------------------------------------------------------------------
 def illg_amplitude_estimate(eta, omega0, theta0, omega_p=None):
     """|Delta theta| of the iLLG released from rest at polar angle theta0 in a field omega0.

@@ -1,4 +1,4 @@
-"""Spectral sum rule fixing the ohmic constant kappa of the phonon reservoir (seed 000 Eqs. 7-8,
+"""Spectral sum rule fixing the ohmic constant kappa of the phonon reservoir (Webb et al. 2026, Eqs. 7-8,
 supp. Eqs. 52-56), and the mappings between kappa, Gilbert alpha and the inertial-LLG parameters.
 
 Conventions
@@ -62,7 +62,7 @@ def _check_phonon(Omega0, Z, Gamma, temperature):
     if Omega0 <= 0:
         raise InputError(f"phonon frequency Omega0 must be > 0 rad/s, got {Omega0}")
     if not (0 < Z <= 1):
-        raise InputError(f"quasiparticle residue Z must lie in (0, 1], got {Z} (seed 000 Eq. 8)")
+        raise InputError(f"quasiparticle residue Z must lie in (0, 1], got {Z} (Webb et al. 2026, Eq. 8)")
     if Gamma <= 0:
         raise InputError(f"phonon broadening Gamma must be > 0 rad/s (finite lifetime 1/(Z Gamma)), got {Gamma}")
     if temperature < 0:
@@ -123,7 +123,7 @@ def thermal_cutoff_integral(Omega0, temperature):
 # kappa
 # --------------------------------------------------------------------------------------------
 def kappa_sum_rule(Omega0, Z, Gamma, temperature=0.0, form="paper"):
-    """Ohmic constant kappa (s^2) of D^inc = -i kappa omega fixed by the sum rule (seed 000 Eq. 7).
+    """Ohmic constant kappa (s^2) of D^inc = -i kappa omega fixed by the sum rule (Webb et al. 2026, Eq. 7).
 
     Inputs: ``Omega0`` and ``Gamma`` in rad/s (angular), ``temperature`` in K, ``0 < Z <= 1``.
     With n0 = n_B(Omega0), beta = hbar/(k_B T) (s) and delta n0 = Z Gamma dn_B/dOmega|_Omega0, the
@@ -131,7 +131,7 @@ def kappa_sum_rule(Omega0, Z, Gamma, temperature=0.0, form="paper"):
 
         W = (2 n0 + 1) [1 - Z (1 + beta Z Gamma delta n0)].
 
-    form="paper": seed 000 Eq. 8 / supp. Eq. 56, kappa = (2 pi / Omega0^2) W.
+    form="paper": Webb et al. 2026, Eq. 8 / supp. Eq. 56, kappa = (2 pi / Omega0^2) W.
 
     form="exact": the cutoff integral is done exactly.  With Im D^inc = -kappa omega on
     |omega| < Omega0,
@@ -152,14 +152,14 @@ def kappa_sum_rule(Omega0, Z, Gamma, temperature=0.0, form="paper"):
         return 2.0 * math.pi * weight / Omega0**2
     if form == "exact":
         return math.pi * weight / thermal_cutoff_integral(Omega0, temperature)
-    raise InputError(f"form must be 'paper' (seed 000 Eq. 56) or 'exact' (exact cutoff integral), got {form!r}")
+    raise InputError(f"form must be 'paper' (Webb et al. 2026, Eq. 56) or 'exact' (exact cutoff integral), got {form!r}")
 
 
 # --------------------------------------------------------------------------------------------
 # coherent part of the sum rule
 # --------------------------------------------------------------------------------------------
 def coherent_sum_rule_weight(Omega0, Z, Gamma, temperature=0.0):
-    """Coherent spectral weight to second order in Z Gamma / Omega0 (seed 000 supp. Eqs. 54-55).
+    """Coherent spectral weight to second order in Z Gamma / Omega0 (Webb et al. 2026, supp. Eqs. 54-55).
 
     Z [n_B(Omega0 + i Z Gamma) - n_B(-Omega0 + i Z Gamma)] = Z [(2 n0 + 1) - (Z Gamma)^2 n0'']
     with n0'' = -beta n0' (1 + 2 n0) and n0' = -beta n0 (n0 + 1); equivalently
@@ -240,7 +240,7 @@ def coherent_sum_rule_numeric(Omega0, Z, Gamma, temperature=0.0, rtol=1e-11):
 # mappings
 # --------------------------------------------------------------------------------------------
 def gilbert_alpha(kappa, V0_sq):
-    """Gilbert damping alpha = kappa |V0|^2 (seed 000 text after Eq. 9, units where M = Ms m).
+    """Gilbert damping alpha = kappa |V0|^2 (Webb et al. 2026 text after Eq. 9, units where M = Ms m).
 
     ``kappa`` in s^2 and ``V0_sq`` in (rad/s)^2 (or any consistent reduced units).
     """
@@ -254,7 +254,7 @@ def gilbert_alpha(kappa, V0_sq):
 
 
 def phonon_mapping_from_illg(eta, alpha):
-    """iLLG (eta, alpha) -> phonon {Omega0: 1/eta, ZGamma: alpha/eta} (seed 000 text after Eq. 10)."""
+    """iLLG (eta, alpha) -> phonon {Omega0: 1/eta, ZGamma: alpha/eta} (Webb et al. 2026 text after Eq. 10)."""
     eta = _finite("eta", eta)
     alpha = _finite("alpha", alpha)
     if eta <= 0:
@@ -265,7 +265,7 @@ def phonon_mapping_from_illg(eta, alpha):
 
 
 def illg_from_phonon(Omega0, ZGamma):
-    """Phonon (Omega0, Z Gamma) -> iLLG {eta: 1/Omega0, alpha: ZGamma/Omega0} (seed 000, after Eq. 10)."""
+    """Phonon (Omega0, Z Gamma) -> iLLG {eta: 1/Omega0, alpha: ZGamma/Omega0} (Webb et al. 2026, after Eq. 10)."""
     Omega0 = _finite("Omega0", Omega0)
     ZGamma = _finite("ZGamma", ZGamma)
     if Omega0 <= 0:

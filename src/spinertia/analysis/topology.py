@@ -17,7 +17,7 @@ Q = polarity x vorticity, polarity = sign of m_z in the core).  With periodic bo
 surface) Q is an integer to round-off for any configuration without exceptional (antiparallel) spin
 triples; with open boundaries only triangles whose three sites exist are used, and Q differs from an
 integer by the solid angle enclosed by the loop of boundary spins divided by 4 pi (DMI edge canting:
--0.9395 instead of -1 for seed 003's 40 x 40 skyrmion).  ``cap=(0, 0, 1)`` closes the open lattice with a
+-0.9395 instead of -1 for Xu et al. 2023's 40 x 40 skyrmion).  ``cap=(0, 0, 1)`` closes the open lattice with a
 virtual spin at infinity joined to every boundary edge, which makes Q an integer again; ``mask``
 restricts the sum to an interior region.
 
@@ -30,12 +30,12 @@ consistently.
 
 Centres and radii (for a core polarity p, -1 by default):
 
-* :func:`skyrmion_center` -- seed 003: R = sum_i (m0z - m_iz) r_i / sum_i (m0z - m_iz) over the sites
+* :func:`skyrmion_center` -- Xu et al. 2023: R = sum_i (m0z - m_iz) r_i / sum_i (m0z - m_iz) over the sites
   with m_iz < m0z = -0.1 (for p = +1 the mirror image: m_z -> -m_z);
 * :func:`charge_center` -- sum_t q_t r_t / Q over the triangle centroids r_t;
 * :func:`skyrmion_radius` -- r_area = sqrt(A/pi) with A the area of the sites whose m_z has the core's
   sign (area per site = cell area / n_sub); r_mz0 -- where the binned radial profile <m_z>(r) crosses 0
-  (linear interpolation); seed 003's r0 -- the smallest distance from the centre to a site with
+  (linear interpolation); Xu et al. 2023's r0 -- the smallest distance from the centre to a site with
   -p m_z >= threshold (default 0.99, i.e. 1 - m_z <= 1e-2 for p = -1), and the same threshold
   crossing of the binned profile (r0_profile).  All radii assume a single skyrmion in the system.
 
@@ -372,7 +372,7 @@ def _first_crossing(r, y, level):
 
 
 def skyrmion_radius(system, spins, center=None, polarity=-1, threshold=0.99, bin_width=None):
-    """Radius estimates (metres): dict with r_area, r_mz0, r0 (seed 003, sites), r0_profile, threshold,
+    """Radius estimates (metres): dict with r_area, r_mz0, r0 (Xu et al. 2023, sites), r0_profile, threshold,
     center.  See the module docstring; ``center`` defaults to :func:`skyrmion_center`."""
     s = _system(system)
     p = _polarity(polarity)
@@ -420,7 +420,7 @@ class SkyrmionMeasures:
 
 
 def analyze_skyrmion(system, spins, polarity=-1, threshold=0.99, mask=None, bin_width=None):
-    """Topological charge, seed-003 and charge-weighted centres and the radius estimates together."""
+    """Topological charge, Xu et al. 2023 and charge-weighted centres and the radius estimates together."""
     s = _system(system)
     m = _spins(s, spins)
     Q = topological_charge(system, m, mask=mask)

@@ -107,12 +107,13 @@ def build_parser():
     p.set_defaults(func=cmd_modes)
 
     p = sub.add_parser(
-        "reproduce", help="reproduce the figures and numbers of the seed papers",
-        description="Run the reproduction of the seed papers and write the results to DIR.")
+        "reproduce", help="reproduce the figures and numbers of the papers spinertia implements",
+        description="Run the reproductions of the papers (Webb et al. 2026, Ghosh et al. 2025, Xu et al. 2023) "
+                    "and write figures and a report with quantitative checks to DIR.")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--quick", action="store_true", help="short runs (smoke test)")
-    p.add_argument("--seed", action="append", metavar="ID",
-                   help="seed paper to reproduce (repeatable; default: all registered seeds)")
+    p.add_argument("--paper", action="append", metavar="ID",
+                   help="paper to reproduce, e.g. xu2023 (repeatable; default: all registered papers)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.set_defaults(func=cmd_reproduce)
 
@@ -302,15 +303,15 @@ def cmd_reproduce(args):
                  "installation lacks")
             return EXIT_FAILURE
         raise
-    from ..reproduce import available_seeds
+    from ..reproduce import available_papers
 
-    seeds = args.seed or list(available_seeds())
+    papers = args.paper or list(available_papers())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = run_reproduce(out, quick=args.quick, seeds=seeds, progress=not args.no_progress)
+    result = run_reproduce(out, quick=args.quick, papers=papers, progress=not args.no_progress)
     code = EXIT_OK if result.get("all_passed") else EXIT_FAILURE
     if code == EXIT_OK:
-        print(f"reproduce: seeds {', '.join(seeds)} written to {out}; {result.get('n_checks')} checks passed "
+        print(f"reproduce: papers {', '.join(papers)} written to {out}; {result.get('n_checks')} checks passed "
               f"({out / 'report.md'})")
     else:
         _err(f"reproduce: finished with failures (exit {code}); see {out}")

@@ -1,7 +1,7 @@
 """Reference solver for the memory-kernel LLG by direct quadrature of the memory integral.
 
 This module is an *independent* check of the auxiliary-variable method of
-:class:`spinertia.dynamics.models.MemoryKernelLLG` (seed 000 Eq. 10).  It integrates
+:class:`spinertia.dynamics.models.MemoryKernelLLG` (Webb et al. 2026, Eq. 10).  It integrates
 
     dm/dt = -m x (h_eff(t, m) + s h_mem(t)) + m x (A dm/dt),
     h_mem(t) = int_0^t chi(t - s') m(s') ds',

@@ -2,7 +2,7 @@
 
 The result is an :class:`~spinertia.dynamics.kernels.ExponentialSumKernel`
 chi(t) = sum_j Re[c_j exp(z_j t)], the representation that the auxiliary-variable integration of
-seed 000 Eq. 10 needs (one ODE per term).  A damped oscillator term Re[c e^{z t}] (Im z != 0)
+Webb et al. 2026, Eq. 10 needs (one ODE per term).  A damped oscillator term Re[c e^{z t}] (Im z != 0)
 appears in the data as a conjugate pair of complex exponentials; a real decaying exponential
 (Im z = 0) as one.  The exponents come from the matrix pencil of the real data (whose poles are
 real or exact conjugate pairs), the coefficients from linear least squares in the real basis
@@ -109,7 +109,7 @@ def fit_kernel(t, chi, n_terms, real_only=False, pencil=None):
     (the coefficients are referred to t = 0).  ``pencil`` is passed to the matrix pencil.
 
     Returns a :class:`KernelFit`; raises InputError if no decaying fit exists, or if non-decaying
-    exponents fit the data markedly better (use fewer terms or longer data).  Used to build the auxiliary-variable form of seed 000 Eq. 10 for a tabulated kernel.
+    exponents fit the data markedly better (use fewer terms or longer data).  Used to build the auxiliary-variable form of Webb et al. 2026, Eq. 10 for a tabulated kernel.
     """
     from ..numerics.signal import pencil_poles
 

@@ -14,7 +14,7 @@ variables w_j(t) = int_0^t c_j exp(z_j (t-s)) m(s) ds obeying
     dw_j/dt = z_j w_j + c_j m(t),      h_mem = sum_j Re w_j,
 
 so one time step costs O(number of terms), independent of the history length
-(seed 000 Eq. 10; the phonon kernel is a driven damped oscillator: a phonon coordinate).
+(Webb et al. 2026, Eq. 10; the phonon kernel is a driven damped oscillator: a phonon coordinate).
 """
 from __future__ import annotations
 
@@ -117,14 +117,14 @@ def exponential_kernel(amplitude, rate):
 
 
 def phonon_kernel(V0_sq, Omega0, Z, Gamma):
-    """Optical-phonon memory kernel of seed 000 (Eq. 10, coherent part of Eq. 5).
+    """Optical-phonon memory kernel of Webb et al. 2026 (Eq. 10, coherent part of Eq. 5).
 
     chi(t) = 2 Z V0^2 Theta(t) sin(Omega0 t) exp(-Z Gamma t)  (in units where M = Ms m).
 
     Parameters (any consistent unit system, e.g. rad/s):
       V0_sq   |V0|^2, magnon-phonon coupling squared (frequency^2), >= 0
       Omega0  optical-phonon frequency (> 0)
-      Z       quasiparticle residue, 0 < Z <= 1 (seed 000 Eq. 8 discussion)
+      Z       quasiparticle residue, 0 < Z <= 1 (Webb et al. 2026, Eq. 8 discussion)
       Gamma   broadening, > 0; the phonon lifetime is 1/(Z Gamma)
 
     The *sign* with which this kernel enters the equation of motion is set by the model
@@ -139,7 +139,7 @@ def phonon_kernel(V0_sq, Omega0, Z, Gamma):
     if Omega0 <= 0:
         raise InputError(f"phonon frequency Omega0 must be > 0, got {Omega0}")
     if not (0 < Z <= 1):
-        raise InputError(f"quasiparticle residue Z must lie in (0, 1], got {Z} (seed 000 Eq. 8: 0 < Z < 1)")
+        raise InputError(f"quasiparticle residue Z must lie in (0, 1], got {Z} (Webb et al. 2026, Eq. 8: 0 < Z < 1)")
     if Gamma <= 0:
         raise InputError(
             f"phonon broadening Gamma must be > 0 (lifetime 1/(Z Gamma) must be finite), got {Gamma}; "

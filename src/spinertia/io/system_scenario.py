@@ -16,7 +16,7 @@ key in ``docs/scenario.md``.  A table without ``lattice`` or ``preset`` describe
 A lattice is either a preset::
 
     [system]
-    preset = "seed001_checkerboard"   # the seed-001 two-sublattice ferromagnet (spec 1.1, 4)
+    preset = "ghosh2025_checkerboard"   # the Ghosh et al. 2025 two-sublattice ferromagnet (spec 1.1, 4)
     size = [8, 4]                     # optional (preset default)
     eta_AB = "50 fs"                  # optional overrides: names of spinwaves.presets.DEFAULTS
 
@@ -74,9 +74,9 @@ LATTICES = {
 }
 
 #: Presets of ready-made systems (spinertia.lattice.presets).
-PRESETS = ("seed001_checkerboard",)
+PRESETS = ("ghosh2025_checkerboard",)
 
-#: Overrides accepted by the seed-001 preset: name -> dimension (None: dimensionless number,
+#: Overrides accepted by the Ghosh et al. 2025 preset: name -> dimension (None: dimensionless number,
 #: "int": positive integer, "dmi": the DMI geometry name).  Names of spinwaves.presets.DEFAULTS plus the
 #: shortcuts eta, K, mu, xi (both sublattices).
 PRESET_OVERRIDES = {
@@ -420,7 +420,7 @@ _SINGLE = ("damping", "inertia")
 # entry points
 # ------------------------------------------------------------------------------------------------
 def _preset(table):
-    from ..lattice.presets import seed001_checkerboard
+    from ..lattice.presets import ghosh2025_checkerboard
 
     check_keys(table, "system", SYSTEM_SCHEMA["system(preset)"])
     choice(table["preset"], PRESETS, "system.preset")
@@ -444,7 +444,7 @@ def _preset(table):
         kwargs["size"] = _size(table["size"], "system.size", 2)
     if "periodic" in table:
         kwargs["periodic"] = _periodic(table["periodic"], "system.periodic")
-    return _in_context("system", seed001_checkerboard, **kwargs, **overrides)
+    return _in_context("system", ghosh2025_checkerboard, **kwargs, **overrides)
 
 
 def is_macrospin(table) -> bool:
@@ -537,7 +537,7 @@ def _macrospin(table):
     lattice_only = [k for k in table if k in SYSTEM_SCHEMA["system"] and k not in SYSTEM_SCHEMA["system(macrospin)"]]
     if lattice_only:
         raise InputError(f"[system]: {', '.join(lattice_only)} describe a lattice: give either preset = "
-                         f"\"seed001_checkerboard\" or a lattice (lattice = \"square\", one of {', '.join(LATTICES)}, "
+                         f"\"ghosh2025_checkerboard\" or a lattice (lattice = \"square\", one of {', '.join(LATTICES)}, "
                          "or a [system.lattice] table with vectors and basis); without them [system] describes a "
                          "macrospin (docs/scenario.md)")
     check_keys(table, "system", SYSTEM_SCHEMA["system(macrospin)"])
@@ -561,7 +561,7 @@ def build_system(table: dict) -> System:
         return _macrospin(table)
     check_keys(table, "system", SYSTEM_SCHEMA["system"])
     if "lattice" not in table:
-        raise InputError("[system]: give either preset = \"seed001_checkerboard\" or a lattice (lattice = "
+        raise InputError("[system]: give either preset = \"ghosh2025_checkerboard\" or a lattice (lattice = "
                          f"\"square\", one of {', '.join(LATTICES)}, or a [system.lattice] table with vectors "
                          "and basis) (docs/scenario.md, Lattice systems)")
     lat, _ = _lattice(table)

@@ -169,7 +169,7 @@ def simple_cubic(a=ANGSTROM):
 
 
 def checkerboard(a=ANGSTROM, b=None, names=("A", "B")):
-    """Two-sublattice rectangular lattice of seed 001 (spec 1.1): sites (n a, m b), sublattice A if n + m
+    """Two-sublattice rectangular lattice of Ghosh et al. 2025 (spec 1.1): sites (n a, m b), sublattice A if n + m
     is even; primitive vectors (a, b) and (a, -b), A at (0, 0), B at (a, 0)."""
     b = a if b is None else b
     return Lattice([[a, b, 0], [a, -b, 0]], basis=[[0, 0, 0], [a, 0, 0]], names=names)

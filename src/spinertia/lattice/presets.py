@@ -63,8 +63,8 @@ def _params(overrides):
 
 
 
-def seed001_checkerboard(size=(8, 4), periodic=True, **overrides) -> System:
-    """Two-sublattice ferromagnet of seed 001 (spec 1.1, parameters of spec 4; SI units).
+def ghosh2025_checkerboard(size=(8, 4), periodic=True, **overrides) -> System:
+    """Two-sublattice ferromagnet of Ghosh et al. 2025 (spec 1.1, parameters of spec 4; SI units).
 
     Checkerboard A/B on a rectangular a x b lattice (primitive vectors (a, b), (a, -b); A at 0, B at
     (a, 0)); NN A-B exchange J and cross inertia eta_AB / z on the four bonds +-a x, +-b y; chiral inertia

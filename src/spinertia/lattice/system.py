@@ -312,8 +312,8 @@ class System:
             elif arr.shape == (n, 3, 3):
                 T = arr.copy()
             else:
-                raise InputError(f"{name}: a site-resolved value needs one scalar or 3x3 tensor per site, i.e. "
-                                 f"shape ({n},) or ({n}, 3, 3) for this system, got shape {arr.shape}")
+                raise InputError(f"{name} must be a scalar or a 3x3 tensor, or one of them per site (site-resolved): "
+                                 f"shape ({n},) or ({n}, 3, 3) for this system; got shape {arr.shape}")
         if not np.all(np.isfinite(T)):
             bad = int(np.argmax(~np.all(np.isfinite(T.reshape(n, 9)), axis=1)))
             raise InputError(f"{name}: site {bad} is not finite")

@@ -230,7 +230,7 @@ def matrix_pencil_multi(Y, dt, n_modes, pencil=None):
     """Common complex frequencies of several channels Y[c](t_k) = sum_j a_cj exp(-i omega_j t_k).
 
     Returns ``(omega, amplitudes (n_channels, n_modes))`` sorted by Re omega descending.  Used to read
-    the modes of a multi-sublattice plane wave from all sublattice channels at once (seed 001 spec 6.3).
+    the modes of a multi-sublattice plane wave from all sublattice channels at once (Ghosh et al. 2025, spec 6.3).
     """
     Y = np.asarray(Y)
     if Y.ndim != 2:

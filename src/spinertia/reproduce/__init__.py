@@ -1,6 +1,6 @@
-"""Reproductions of the seed papers' figures with quantitative checks.
+"""Reproductions of the papers' figures with quantitative checks.
 
-Each seed has a module ``spinertia.reproduce.seedNNN`` exposing
+Each paper has a module ``spinertia.reproduce.<author><year>`` exposing
 
     TITLE: str
     FIGURES: tuple of PNG file names it writes
@@ -9,8 +9,8 @@ Each seed has a module ``spinertia.reproduce.seedNNN`` exposing
         where every check is a dict {'figure', 'name', 'measured', 'expected', 'source', 'tolerance',
         'passed', ...} (JSON-serializable).
 
-and is listed in :data:`REGISTRY` (or added at run time with :func:`register_seed`).  ``run_reproduce`` runs
-the requested seeds, each into ``out_dir/seedNNN/``, and writes an index ``out_dir/report.md``.
+and is listed in :data:`REGISTRY` (or added at run time with :func:`register_paper`).  ``run_reproduce`` runs
+the requested papers, each into ``out_dir/<author><year>/``, and writes an index ``out_dir/report.md``.
 
     >>> from spinertia.reproduce import run_reproduce
     >>> result = run_reproduce("out_repro", quick=True)       # doctest: +SKIP
@@ -26,20 +26,20 @@ import time
 
 from ..errors import InputError
 
-__all__ = ["REGISTRY", "register_seed", "available_seeds", "run_reproduce"]
+__all__ = ["REGISTRY", "register_paper", "available_papers", "run_reproduce"]
 
-#: seed id -> module path.  Add later seeds here (or call register_seed).
+#: paper id (first author and year) -> module path.  Add later papers here (or call register_paper).
 REGISTRY: dict[str, str] = {
-    "000": "spinertia.reproduce.seed000",
-    "001": "spinertia.reproduce.seed001",
-    "003": "spinertia.reproduce.seed003",
+    "webb2026": "spinertia.reproduce.webb2026",
+    "ghosh2025": "spinertia.reproduce.ghosh2025",
+    "xu2023": "spinertia.reproduce.xu2023",
 }
 
 
-def seed_result(seed, title, out_dir, figures, report, checks, wall_s, **extra) -> dict:
-    """The result dictionary every seed's ``run`` returns (see the module docstring)."""
+def paper_result(paper, title, out_dir, figures, report, checks, wall_s, **extra) -> dict:
+    """The result dictionary every paper's ``run`` returns (see the module docstring)."""
     out = {
-        "seed": seed,
+        "paper": paper,
         "title": title,
         "out_dir": str(out_dir),
         "figures": {f: os.path.join(out_dir, f) for f in figures},
@@ -54,55 +54,47 @@ def seed_result(seed, title, out_dir, figures, report, checks, wall_s, **extra) 
     return out
 
 
-def register_seed(seed: str, module: str) -> None:
-    """Register (or replace) the module that reproduces ``seed`` (a string such as '001')."""
-    if not isinstance(seed, str) or not seed:
-        raise InputError(f"seed must be a non-empty string such as '001', got {seed!r}")
-    REGISTRY[seed] = module
+def register_paper(paper: str, module: str) -> None:
+    """Register (or replace) the module that reproduces ``paper`` (an id such as 'xu2023')."""
+    if not isinstance(paper, str) or not paper:
+        raise InputError(f"paper must be a non-empty id such as 'xu2023', got {paper!r}")
+    REGISTRY[paper] = module
 
 
-def available_seeds() -> tuple[str, ...]:
+def available_papers() -> tuple[str, ...]:
     return tuple(sorted(REGISTRY))
 
 
-def _normalize(seed) -> str:
-    s = str(seed).strip()
-    if s.lower().startswith("seed"):
-        s = s[4:]
-    if s.isdigit():
-        s = s.zfill(3)
-    return s
+def run_reproduce(out_dir, quick=False, papers=None, progress=False) -> dict:
+    """Run the reproductions of ``papers`` into ``out_dir`` (one sub-folder per paper, named like its id).
 
-
-def run_reproduce(out_dir, quick=False, seeds=None, progress=False) -> dict:
-    """Run the reproductions of ``seeds`` into ``out_dir`` (one sub-folder ``seedNNN`` per seed).
-
-    seeds=None runs every registered seed.  quick=True uses coarser output cadences and fewer comparison runs (seconds to a minute per seed).
-    Returns {'out_dir', 'quick', 'seeds': {seed: result of the seed's run()}, 'all_passed', 'n_checks',
-    'n_failed', 'wall_s', 'index'}; also writes ``out_dir/report.md`` (index) and ``out_dir/checks.json``.
+    papers=None runs every registered paper.  quick=True uses coarser output cadences and fewer comparison runs
+    (seconds to a minute per paper).  Returns {'out_dir', 'quick', 'papers': {id: result of the paper's run()},
+    'all_passed', 'n_checks', 'n_failed', 'wall_s', 'index'}; also writes ``out_dir/report.md`` (index) and
+    ``out_dir/checks.json``.
     """
-    if seeds is None:
-        seeds = available_seeds()
-    if isinstance(seeds, (str, int)):
-        seeds = (seeds,)
-    wanted = [_normalize(s) for s in seeds]
-    unknown = [s for s in wanted if s not in REGISTRY]
+    if papers is None:
+        papers = available_papers()
+    if isinstance(papers, str):
+        papers = (papers,)
+    wanted = [str(p).strip().lower() for p in papers]
+    unknown = [p for p in wanted if p not in REGISTRY]
     if unknown:
-        raise InputError(f"no reproduction registered for seed(s) {unknown}; available: {list(available_seeds())}")
+        raise InputError(f"no reproduction registered for paper(s) {unknown}; available: {list(available_papers())}")
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.perf_counter()
     results = {}
     for s in wanted:
         mod = importlib.import_module(REGISTRY[s])
-        results[s] = mod.run(os.path.join(out_dir, f"seed{s}"), quick=quick, progress=progress)
+        results[s] = mod.run(os.path.join(out_dir, s), quick=quick, progress=progress)
     wall = time.perf_counter() - t0
     n_checks = sum(len(r["checks"]) for r in results.values())
     n_failed = sum(sum(not c["passed"] for c in r["checks"]) for r in results.values())
     index = os.path.join(out_dir, "report.md")
     lines = ["# spinertia reproductions", "", f"Mode: {'quick' if quick else 'full'}; wall time {wall:.1f} s; "
              f"{n_checks - n_failed}/{n_checks} checks passed.", "",
-             "| seed | title | checks passed | report |", "|---|---|---|---|"]
+             "| paper | title | checks passed | report |", "|---|---|---|---|"]
     for s, r in results.items():
         n = len(r["checks"])
         ok = n - sum(not c["passed"] for c in r["checks"])
@@ -113,7 +105,7 @@ def run_reproduce(out_dir, quick=False, seeds=None, progress=False) -> dict:
     summary = {
         "out_dir": out_dir,
         "quick": bool(quick),
-        "seeds": results,
+        "papers": results,
         "all_passed": n_failed == 0,
         "n_checks": n_checks,
         "n_failed": n_failed,

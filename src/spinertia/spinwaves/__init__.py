@@ -1,4 +1,4 @@
-"""Inertial linear spin-wave theory for collinear N-sublattice magnets (seed 001).
+"""Inertial linear spin-wave theory for collinear N-sublattice magnets (Ghosh et al. 2025).
 
 Model (:class:`SpinWaveModel`, spec 1-2, 7), batched solver of the quadratic eigenvalue problem
 det[omega^2 H - omega C - Omega] = 0 via the scaled companion pencil (spec 6.1), observables (group

@@ -1,4 +1,4 @@
-"""Description of a collinear magnetic unit cell for inertial linear spin-wave theory (seed 001).
+"""Description of a collinear magnetic unit cell for inertial linear spin-wave theory (Ghosh et al. 2025).
 
 A :class:`SpinWaveModel` holds N sublattices and a list of *directed* bonds, as plain numpy arrays
 (:class:`ModelArrays`), so that any lattice code can feed it through :meth:`SpinWaveModel.from_arrays`.

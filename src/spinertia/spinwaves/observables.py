@@ -1,4 +1,4 @@
-"""Observables of the inertial spin-wave bands (seed 001, spec 3 and 7).
+"""Observables of the inertial spin-wave bands (Ghosh et al. 2025, spec 3 and 7).
 
 * group velocity v = d|Re omega|/dk (m/s) from the left/right null vectors of the QEP (spec 3):
   d omega/dk = -(u^H dM/dk x) / (u^H dM/domega x),  M(omega, k) = omega^2 H - omega C - Omega;

@@ -1,5 +1,5 @@
 """Spin-wave models of Ghosh, Basu and Mondal (2025): the two-sublattice checkerboard ferromagnet and its runs
-R1-R5 (spec 1.1, 4), built from the atomistic preset :func:`spinertia.lattice.presets.seed001_checkerboard`
+R1-R5 (spec 1.1, 4), built from the atomistic preset :func:`spinertia.lattice.presets.ghosh2025_checkerboard`
 (geometry, bonds and parameters are documented there)."""
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ __all__ = ["DEFAULTS", "RUNS", "two_sublattice_checkerboard", "run_model", "r1",
 
 def two_sublattice_checkerboard(**overrides) -> SpinWaveModel:
     """The spec 1.1 / 4 default model as a spin-wave model: the atomistic description
-    :func:`spinertia.lattice.presets.seed001_checkerboard` converted by :func:`.from_system.spinwave_model`
+    :func:`spinertia.lattice.presets.ghosh2025_checkerboard` converted by :func:`.from_system.spinwave_model`
     (one description for dynamics and spin waves).  Keyword overrides by name (SI), shortcuts eta, K, mu, xi
     set both sublattices.  Example: ``two_sublattice_checkerboard(mu=2 * MU_B, eta_AB=50e-15)``."""
-    from ..lattice.presets import seed001_checkerboard
+    from ..lattice.presets import ghosh2025_checkerboard
     from .from_system import spinwave_model
 
-    return spinwave_model(seed001_checkerboard(size=(1, 1), **overrides))
+    return spinwave_model(ghosh2025_checkerboard(size=(1, 1), **overrides))
 
 
 def run_model(name, **overrides) -> SpinWaveModel:

@@ -1,4 +1,4 @@
-"""Matrices and batched solution of the inertial LSWT quadratic eigenvalue problem (seed 001).
+"""Matrices and batched solution of the inertial LSWT quadratic eigenvalue problem (Ghosh et al. 2025).
 
 For each k and handedness sigma = +1/-1 (spec 2.2, 7)
 

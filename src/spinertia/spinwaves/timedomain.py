@@ -4,7 +4,7 @@ A small plane wave beta_i = A c_s exp(i k . r_i) (beta = S_x + i S_y) on a perio
 integrated with the full nonlinear lattice (i)LLG; the sublattice channels
 beta_s(t) = <(S_x + i S_y) exp(-i k . r_i)>_{i in s} are fitted with a common set of complex
 frequencies (block matrix pencil, exp(-i omega t)).  They are the sigma = + roots of
-det[omega^2 H - omega C - Omega] = 0 at k (seed 001 spec 6.3; T13).  The amplitude enters the
+det[omega^2 H - omega C - Omega] = 0 at k (Ghosh et al. 2025, spec 6.3; T13).  The amplitude enters the
 frequencies at O(A^2), the integrator (RK4) at O((omega dt)^4).
 """
 from __future__ import annotations

@@ -18,26 +18,26 @@ def repro(tmp_path_factory):
     from spinertia.reproduce import run_reproduce
 
     out = tmp_path_factory.mktemp("repro")
-    return out, run_reproduce(out, quick=True, seeds=("000",))
+    return out, run_reproduce(out, quick=True, papers=("webb2026",))
 
 
 def test_figures_and_report_written(repro):
     out, res = repro
-    s = res["seeds"]["000"]
+    s = res["papers"]["webb2026"]
     for name in ("fig1_energy_rate.png", "fig2_larmor.png", "figS3_elliptical.png"):
-        p = out / "seed000" / name
+        p = out / "webb2026" / name
         assert p.exists() and p.stat().st_size > 10_000, name
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert s["figures"][name] == str(p)
-    report = (out / "seed000" / "report.md").read_text()
+    report = (out / "webb2026" / "report.md").read_text()
     assert "PASS" in report and "FAIL" not in report
     assert (out / "report.md").exists()
-    assert set(json.loads((out / "checks.json").read_text())) == {"000"}
+    assert set(json.loads((out / "checks.json").read_text())) == {"webb2026"}
 
 
 def test_every_check_passes(repro):
     _, res = repro
-    checks = res["seeds"]["000"]["checks"]
+    checks = res["papers"]["webb2026"]["checks"]
     assert len(checks) >= 40
     failed = [(c["figure"], c["name"], c["measured_str"], c["expected_str"], c["tolerance"]) for c in checks
               if not c["passed"]]
@@ -49,12 +49,12 @@ def test_every_check_passes(repro):
         assert c["source"] and c["expected_str"] and c["measured_str"]
 
 
-def test_unknown_seed_is_refused(tmp_path):
-    from spinertia.reproduce import available_seeds, run_reproduce
+def test_unknown_paper_is_refused(tmp_path):
+    from spinertia.reproduce import available_papers, run_reproduce
 
-    assert "000" in available_seeds()
+    assert "webb2026" in available_papers()
     with pytest.raises(InputError, match="no reproduction registered"):
-        run_reproduce(tmp_path, quick=True, seeds=("999",))
+        run_reproduce(tmp_path, quick=True, papers=("nobody1999",))
 
 
 # ---------------------------------------------------------------------------------------------------

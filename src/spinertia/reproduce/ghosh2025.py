@@ -1,6 +1,6 @@
-"""Reproduction of seed 001 (Ghosh, Basu & Mondal, "Magnetic inertia induced spin-wave dispersion in
+"""Reproduction of Ghosh et al. 2025 (Ghosh, Basu & Mondal, "Magnetic inertia induced spin-wave dispersion in
 two-sublattice ferromagnets", arXiv:2509.06038) with the reconstructed model of
-``shared/spec/seed001-inertial-spin-waves.md`` (the paper's equations and numbers were lost; the spec
+the reconstruction of the paper's equations ("spec", see docs/references.md) (the paper's equations and numbers were lost; the spec
 re-derives the model and fixes the parameters of runs R1-R5, its section 4).
 
 Figures (the paper's Figs. 2-9, spec section 4 settings)
@@ -16,7 +16,7 @@ Figures (the paper's Figs. 2-9, spec section 4 settings)
 * ``report.md``               claims T1-T12 (and T14 as a warning) of spec section 5: measured, spec number,
   tolerance, PASS/FAIL, source.
 
-The run models are built through the atomistic builder (``spinertia.lattice.presets.seed001_checkerboard``,
+The run models are built through the atomistic builder (``spinertia.lattice.presets.ghosh2025_checkerboard``,
 a :class:`~spinertia.lattice.system.System`) and :func:`spinertia.spinwaves.from_system.spinwave_model`: the same
 description feeds lattice dynamics.  A check asserts that they equal the spin-wave presets to 1e-12.
 """
@@ -29,16 +29,16 @@ import time
 import numpy as np
 from scipy import optimize
 
-from ..lattice.presets import seed001_checkerboard
+from ..lattice.presets import ghosh2025_checkerboard
 from ..spinwaves import (DEFAULTS, RUNS, axis_kpoints, band_separation, effective_damping,
                          effective_gyromagnetic_ratio, find_crossings, gap_vs_eta, gap_vs_mu_ratio, group_velocity,
                          matrices, run_model, solve, stability_report, zone_edge, zone_edge_gaps)
 from ..spinwaves.from_system import spinwave_model
 from ..units import MU_B
-from . import seed_result
+from . import paper_result
 from .checks import Checks as BaseChecks
 
-SEED = "001"
+PAPER = "ghosh2025"
 TITLE = "Magnetic inertia induced spin-wave dispersion in two-sublattice ferromagnets (Ghosh, Basu, Mondal)"
 FIGURES = ("fig2_R1_ky.png", "fig3_R1_kx.png", "fig4_dispersion.png", "fig5_group_velocity.png",
            "fig6_damping.png", "fig7_gap_vs_mu.png", "fig8_gap_vs_eta.png", "fig9_small_eta.png")
@@ -59,7 +59,7 @@ def thz(x):
 
 def system_model(run, **overrides):
     """Spin-wave model of run ``run`` built through the atomistic System (one description)."""
-    return spinwave_model(seed001_checkerboard(**{**RUNS[run], **overrides}))
+    return spinwave_model(ghosh2025_checkerboard(**{**RUNS[run], **overrides}))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def compute(quick=False, progress=False):
     def tick(name, t0):
         d["timings"][name] = time.perf_counter() - t0
         if progress:
-            print(f"seed001: {name} {d['timings'][name]:.2f} s", file=sys.stderr)
+            print(f"ghosh2025: {name} {d['timings'][name]:.2f} s", file=sys.stderr)
 
     t0 = time.perf_counter()
     models = {name: system_model(name) for name in RUNS}
@@ -738,7 +738,7 @@ def _report(path, checks, d, quick, wall):
         f"checks passed: {n_pass}/{len(checks)}.",
         "",
         "The paper's equations and numbers were lost in extraction; the model, the parameters and every expected "
-        "number below come from the reconstruction `shared/spec/seed001-inertial-spin-waves.md` (spec). Its section 5 "
+        "number below come from the reconstruction of the paper's equations (spec, docs/references.md). Its section 5 "
         "marks each result as a paper claim or a property of the model: column *source*.",
         "",
         "## Model and parameters (spec 1, 4)",
@@ -753,7 +753,7 @@ def _report(path, checks, d, quick, wall):
         "* Runs: R1 equal moments 2.0/2.0 mu_B; R2 Co/Fe; R3 = R2 + eta_AB = 50 fs; R4 = R2 + xi_AB = 40 fs; "
         "R5 = R2 with eta = 10 fs.",
         "* **One description:** every run model is built as an atomistic `System` "
-        "(`spinertia.lattice.presets.seed001_checkerboard`, the builder lattice dynamics uses) and converted with "
+        "(`spinertia.lattice.presets.ghosh2025_checkerboard`, the builder lattice dynamics uses) and converted with "
         "`spinertia.spinwaves.from_system.spinwave_model`; the first checks assert that it equals the spin-wave preset "
         "`spinertia.spinwaves.run_model` to 1e-12.",
         "* Roots: companion pencil of det[omega^2 H - omega C - Omega] = 0 (spec 6.1); sigma = +1 unless stated; "
@@ -818,7 +818,7 @@ def _report(path, checks, d, quick, wall):
 
 
 def run(out_dir, quick=False, progress=False):
-    """Compute, plot and check seed 001; writes the PNGs and report.md into ``out_dir``."""
+    """Compute, plot and check Ghosh et al. 2025; writes the PNGs and report.md into ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
     wall0 = time.perf_counter()
     d = compute(quick=quick, progress=progress)
@@ -841,5 +841,5 @@ def run(out_dir, quick=False, progress=False):
     wall = time.perf_counter() - wall0
     report = os.path.join(out_dir, "report.md")
     _report(report, checks.items, d, quick, wall)
-    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall,
+    return paper_result(PAPER, TITLE, out_dir, FIGURES, report, checks.items, wall,
                        timings_s=dict(d["timings"]))

@@ -1,4 +1,4 @@
-"""Reproduction of seed 000 (Webb, Gan & Zhang, "Microscopic origins of inertial magnetization dynamics").
+"""Reproduction of Webb et al. 2026 (Webb, Gan & Zhang, "Microscopic origins of inertial magnetization dynamics").
 
 Figures
 -------
@@ -32,11 +32,11 @@ from ..dynamics.models import LLG, InertialLLG, MemoryKernelLLG
 from ..dynamics.simulate import simulate
 from ..lattice.macrospin import Macrospin
 from ..units import ReducedUnits
-from . import seed_result
+from . import paper_result
 from .checks import Checks, checks_table
 from .checks import fmt as _fmt
 
-SEED = "000"
+PAPER = "webb2026"
 TITLE = "Microscopic origins of inertial magnetization dynamics (Webb, Gan, Zhang)"
 FIGURES = ("fig1_energy_rate.png", "fig2_larmor.png", "figS3_elliptical.png")
 
@@ -631,7 +631,7 @@ def _report(path, P, checks, data, quick, wall):
 
 
 def run(out_dir, quick=False, progress=False):
-    """Compute, plot and check seed 000; writes the PNGs and report.md into ``out_dir``."""
+    """Compute, plot and check Webb et al. 2026; writes the PNGs and report.md into ``out_dir``."""
     import os
 
     os.makedirs(out_dir, exist_ok=True)
@@ -652,6 +652,6 @@ def run(out_dir, quick=False, progress=False):
     wall = time.perf_counter() - wall0
     report = os.path.join(out_dir, "report.md")
     _report(report, P, checks.items, data, quick, wall)
-    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall,
+    return paper_result(PAPER, TITLE, out_dir, FIGURES, report, checks.items, wall,
                        timings_s=timings,
                        parameters={k: float(v) for k, v in P.items()})

@@ -5,22 +5,22 @@ import json
 import pytest
 
 from spinertia.reproduce import REGISTRY, run_reproduce
-from spinertia.reproduce import seed001
+from spinertia.reproduce import ghosh2025
 
 
 @pytest.fixture(scope="module")
 def repro(tmp_path_factory):
     out = tmp_path_factory.mktemp("repro001")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(REGISTRY, "001", "spinertia.reproduce.seed001")
-        res = run_reproduce(out, quick=True, seeds=("001",))
+        mp.setitem(REGISTRY, "ghosh2025", "spinertia.reproduce.ghosh2025")
+        res = run_reproduce(out, quick=True, papers=("ghosh2025",))
     return out, res
 
 
 def test_every_check_passes(repro):
     _, res = repro
-    r = res["seeds"]["001"]
-    assert r["title"] == seed001.TITLE and r["wall_s"] < 20
+    r = res["papers"]["ghosh2025"]
+    assert r["title"] == ghosh2025.TITLE and r["wall_s"] < 20
     failed = [(c["claim"], c["name"], c["measured_str"], c["expected_str"], c["tolerance"]) for c in r["checks"]
               if not c["passed"]]
     assert not failed, failed
@@ -36,20 +36,20 @@ def test_every_check_passes(repro):
 
 def test_one_description_check(repro):
     """Models built through System + spinwave_model equal the spin-wave presets to 1e-12."""
-    checks = [c for c in repro[1]["seeds"]["001"]["checks"] if c["claim"] == "System ≡ preset"]
+    checks = [c for c in repro[1]["papers"]["ghosh2025"]["checks"] if c["claim"] == "System ≡ preset"]
     assert [c["name"][:2] for c in checks] == ["R1", "R2", "R3", "R4", "R5"]
     assert all(c["passed"] and c["measured"] < 1e-12 for c in checks)
 
 
 def test_figures_report_and_index(repro):
     out, res = repro
-    r = res["seeds"]["001"]
-    assert set(r["figures"]) == set(seed001.FIGURES) and len(seed001.FIGURES) == 8
-    for name in seed001.FIGURES:
-        p = out / "seed001" / name
+    r = res["papers"]["ghosh2025"]
+    assert set(r["figures"]) == set(ghosh2025.FIGURES) and len(ghosh2025.FIGURES) == 8
+    for name in ghosh2025.FIGURES:
+        p = out / "ghosh2025" / name
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000, name
         assert r["figures"][name] == str(p)
-    report = (out / "seed001" / "report.md").read_text()
+    report = (out / "ghosh2025" / "report.md").read_text()
     assert "| claim | statement | measured | spec / paper | tolerance | result | source |" in report
     assert "FAIL" not in report and report.count("| PASS |") == len(r["checks"])
     for i in range(1, 13):
@@ -60,5 +60,5 @@ def test_figures_report_and_index(repro):
     for text in ("v_p1(0) = 0.68 m/s", "0.471 pi/b", "0.313 pi/b", "1/(1 + alpha^2)"):
         assert text in approx, text
     index = (out / "report.md").read_text()
-    assert "| 001 |" in index and "seed001/report.md" in index
-    assert set(json.loads((out / "checks.json").read_text())) == {"001"}
+    assert "| ghosh2025 |" in index and "ghosh2025/report.md" in index
+    assert set(json.loads((out / "checks.json").read_text())) == {"ghosh2025"}
