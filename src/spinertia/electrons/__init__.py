@@ -1,0 +1,16 @@
+"""Electrons: spinful tight-binding systems, leads and non-equilibrium Green's functions.
+
+Energies in units of the hopping t, hbar = 1 (:mod:`spinertia.electrons.units` converts to SI).
+
+* :class:`TightBinding` -> :class:`FinalizedTightBinding` (sparse H(t), layers, leads, textures)
+* leads: :class:`SemiInfiniteLead`, :class:`WideBandLead`, :class:`RotatedLead`
+* Green's functions: :class:`RGF` (recursive, along x), :func:`retarded_dense` (test reference)
+"""
+from .leads import RotatedLead, SemiInfiniteLead, WideBandLead, seed_eq7_rotation
+from .rgf import RGF, RGFSolution, lesser_dense, retarded_dense, self_energy_dense
+from .tightbinding import PAULI, FinalizedTightBinding, TightBinding, spin_rotation
+from .units import ElectronUnits
+
+__all__ = ["TightBinding", "FinalizedTightBinding", "PAULI", "spin_rotation", "SemiInfiniteLead", "WideBandLead",
+           "RotatedLead", "seed_eq7_rotation", "RGF", "RGFSolution", "retarded_dense", "lesser_dense",
+           "self_energy_dense", "ElectronUnits"]
