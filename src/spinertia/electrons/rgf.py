@@ -213,12 +213,16 @@ class RGF:
         start = 0
         for p in leads:
             al = self.fsys.leads[p]
-            if basis == "gamma":
+            if isinstance(basis, dict):
+                W = np.asarray(basis[p], dtype=complex)
+                if W.ndim != 2 or W.shape[0] != len(al.interface):
+                    raise InputError(f"basis for lead {p} must have {len(al.interface)} rows, got shape {W.shape}")
+            elif basis == "gamma":
                 W = al.lead.gamma_factor(z)
             elif basis == "identity":
                 W = np.eye(len(al.interface), dtype=complex)
             else:
-                raise InputError(f"basis must be 'gamma' or 'identity', got {basis!r}")
+                raise InputError(f"basis must be 'gamma', 'identity' or {{lead: W}}, got {basis!r}")
             Ws[p] = W
             r = W.shape[1]
             cols[p] = slice(start, start + r)
@@ -239,9 +243,10 @@ class RGF:
             Leads whose columns G W_p are computed (None: none).
         diagonal : bool
             Also compute all diagonal blocks G_kk.
-        basis : 'gamma' | 'identity'
-            W_p = gamma factor (Gamma_p = W W^dagger; transmission, spectral functions, S-matrix) or the
-            identity on the interface (then the columns are G_{:, p} themselves).
+        basis : 'gamma' | 'identity' | dict
+            W_p = gamma factor (Gamma_p = W W^dagger; transmission, spectral functions, S-matrix), the
+            identity on the interface (then the columns are G_{:, p} themselves), or {p: W_p} explicit
+            (n_interface_p x r) source matrices.
 
         Returns
         -------
@@ -291,7 +296,7 @@ class RGF:
         perm = np.concatenate([np.arange(c0, c0 + r) for c0, r in order_cols]) if order_cols else \
             np.zeros(0, dtype=np.int64)
         sol = RGFSolution(self, z, gL, cols, Ws, perm)
-        if R:
+        if leads:
             X = [None] * N
             X[N - 1] = P[N - 1]
             for k in range(N - 2, -1, -1):
@@ -392,7 +397,7 @@ class RGFSolution:
         out = np.zeros((fs.n_sites, B, B), dtype=complex)
         for k in range(self.rgf.N):
             X = self._Xcols(k, p)
-            Xs = X.reshape(-1, B, X.shape[1])
+            Xs = X.reshape(len(fs.layers[k]), B, X.shape[1])
             out[fs.layers[k]] = np.einsum("sar,sbr->sab", Xs, Xs.conj())
         return out
 

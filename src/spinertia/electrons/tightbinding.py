@@ -99,32 +99,33 @@ def check_texture(texture, n_sites, name="texture", tol=1e-6):
 
 
 class _Gate:
-    """Time-dependent potential V(t) (units of t) on a set of sites."""
+    """Time-dependent potential V(t) (units of t) on a set of sites (picklable unless given a lambda)."""
 
     def __init__(self, sites, protocol):
         self.sites = sites
-        self.describe = repr(protocol) if not callable(protocol) else getattr(protocol, "__name__", "callable")
+        self.fn = None
         if callable(protocol):
-            self.value = protocol
+            self.kind, self.fn, self.params = "callable", protocol, ()
         elif isinstance(protocol, numbers.Real):
-            v = float(protocol)
-            if not np.isfinite(v):
-                raise InputError(f"gate potential must be finite, got {protocol!r}")
-            self.value = lambda t, v=v: v
+            self.kind, self.params = "static", (float(protocol),)
         elif isinstance(protocol, (tuple, list)) and len(protocol) in (3, 4) and protocol[0] in ("cos", "sin"):
-            kind, amp, omega = protocol[0], float(protocol[1]), float(protocol[2])
-            phase = float(protocol[3]) if len(protocol) == 4 else 0.0
-            if not all(np.isfinite([amp, omega, phase])):
-                raise InputError(f"gate protocol {protocol!r} must have finite amplitude, omega and phase")
-            fn = np.cos if kind == "cos" else np.sin
-            self.value = lambda t, a=amp, w=omega, p=phase, f=fn: a * f(w * t + p)
+            self.kind = protocol[0]
+            self.params = (float(protocol[1]), float(protocol[2]), float(protocol[3]) if len(protocol) == 4 else 0.0)
         else:
             raise InputError(f"gate protocol must be a number (static potential, units of t), a callable V(t) or "
                              f"('cos' | 'sin', amplitude, omega[, phase]) (Xu et al. 2023: V cos(omega t + phi)), "
                              f"got {protocol!r}")
+        if not np.all(np.isfinite(self.params)):
+            raise InputError(f"gate protocol {protocol!r} must have finite parameters")
 
     def __call__(self, t):
-        v = self.value(float(t))
+        if self.kind == "static":
+            v = self.params[0]
+        elif self.kind in ("cos", "sin"):
+            amp, omega, phase = self.params
+            v = amp * (np.cos if self.kind == "cos" else np.sin)(omega * float(t) + phase)
+        else:
+            v = self.fn(float(t))
         try:
             v = float(v)
         except (TypeError, ValueError):
