@@ -26,7 +26,7 @@ from scipy import special
 
 from ..errors import InputError
 
-__all__ = ["Rule", "sea_rule", "surface_rule", "window_rule", "fermi"]
+__all__ = ["Rule", "sea_rule", "surface_rule", "window_rule"]
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,6 @@ def _check_mu_kT(mu, kT):
     if not (math.isfinite(kT) and kT >= 0):
         raise InputError(f"k_B T must be a finite number >= 0 (units of t), got {kT}")
     return mu, kT
-
-
-def fermi(E, mu, kT):
-    """Fermi function f(E) = 1/(exp((E - mu)/kT) + 1); a step theta(mu - E) (1/2 at E = mu) for kT = 0."""
-    E = np.asarray(E, dtype=float)
-    if kT == 0:
-        return np.where(E < mu, 1.0, np.where(E > mu, 0.0, 0.5))
-    return special.expit(-(E - mu) / kT)
 
 
 def sea_rule(mu, kT, radius, *, step=0.25, decades=9.0, circle_points=96, laurent_terms=60):
