@@ -12,8 +12,10 @@ qualify, and so does any object with these two members.
 
 Conventions (Xu et al. 2023, Eqs. 11, A1): ``G(z) = [z - H - Sigma(z)]^-1``,
 ``Gamma_p = i (Sigma_p - Sigma_p^dagger)``, ``G^< = G^r (sum_p i f_p Gamma_p) G^a``; the spectral function
-``A = i (G^r - G^a) = G^r Gamma G^a``.  In the lower half plane the physical sheet is used,
-``G(z) = G(conj z)^dagger``.
+``A = i (G^r - G^a) = G^r Gamma G^a``.  In the lower half plane (only the circle of the finite-T Fermi-sea
+rule goes there) ``G`` is the function analytic outside a disc: the physical sheet
+``Sigma(z) = Sigma(conj z)^dagger`` for leads of finite band width, the constant ``-i Gamma/2`` for
+wide-band leads.
 
 The kernels return the response of ``<A_a>`` to a static or dynamic perturbation ``B_b dm_b``
 (derivations in docs/electrons.md, "Linear response"):
@@ -58,7 +60,8 @@ class Accuracy:
     """Quadrature settings shared by the kernels (see :mod:`spinertia.electrons.energy_rules`).
 
     ``sea_step`` and ``sea_decades`` set the T = 0 contour; ``window_points`` the Gauss-Legendre nodes
-    per bias window; ``surface_points`` the nodes of the thermal Fermi-surface rule; ``fd_step`` the
+    per bias window at T = 0; ``thermal_step`` the step (in units of kT) of the thermal Fermi-surface and
+    window rules; ``fd_step`` the
     energy step (units of t) of the finite differences that give ``dSigma/dE`` of energy-dependent
     leads (exactly zero for wide-band leads).
     """
@@ -66,7 +69,7 @@ class Accuracy:
     sea_step: float = 0.25
     sea_decades: float = 9.0
     window_points: int = 24
-    surface_points: int = 96
+    thermal_step: float = 0.5
     fd_step: float = 1e-3
 
 
@@ -138,6 +141,7 @@ class Device:
                                  f"{idx.max() if idx.size else '-'}]; the lead does not match the scattering "
                                  f"region")
             self._interfaces.append(idx)
+        self._constant = [_energy_independent(lead) for lead in self.leads]
         self._radius = None if radius is None else float(radius)
 
     @classmethod
@@ -179,7 +183,10 @@ class Device:
         lead = getattr(self.leads[p], "lead", self.leads[p])
         idx = self._interfaces[p]
         if np.imag(z) < 0:
-            s = np.asarray(lead.self_energy(np.conj(z)), dtype=complex).conj().T
+            if self._constant[p]:  # wide band: the continuation of -i Gamma/2 is the constant itself
+                s = np.asarray(lead.self_energy(1j), dtype=complex)
+            else:  # finite band: physical sheet, analytic across the real axis outside the band
+                s = np.asarray(lead.self_energy(np.conj(z)), dtype=complex).conj().T
         else:
             s = np.asarray(lead.self_energy(z), dtype=complex)
         if s.shape != (idx.size, idx.size):
@@ -280,11 +287,20 @@ class Device:
         return float(max(1.0, np.max(np.sum(np.abs(self.H), axis=1)) if self.n else 1.0))
 
     def surface(self, mu=None):
-        return surface_rule(self.mu0 if mu is None else mu, self.kT, points=self.accuracy.surface_points)
+        return surface_rule(self.mu0 if mu is None else mu, self.kT, step=self.accuracy.thermal_step)
 
     def window(self, mu1, mu0=None):
-        return window_rule(self.mu0 if mu0 is None else mu0, mu1, self.kT,
-                           points=self.accuracy.window_points, surface_points=min(64, self.accuracy.surface_points))
+        return window_rule(self.mu0 if mu0 is None else mu0, mu1, self.kT, points=self.accuracy.window_points,
+                           step=self.accuracy.thermal_step)
+
+
+def _energy_independent(lead):
+    """True for wide-band leads (also rotated ones), whose Sigma is one constant in the whole plane."""
+    from .leads import WideBandLead
+
+    base = getattr(lead, "lead", lead)
+    base = getattr(base, "base", base)
+    return isinstance(base, WideBandLead) or bool(getattr(base, "energy_independent", False))
 
 
 # ------------------------------------------------------------------------------------------------
