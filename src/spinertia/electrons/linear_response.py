@@ -43,6 +43,7 @@ from .energy_rules import Rule, sea_rule, surface_rule, window_rule
 __all__ = [
     "Device",
     "Accuracy",
+    "OperatorPairs",
     "expectation",
     "static_response",
     "friction",
@@ -155,7 +156,7 @@ class Device:
         from .observables import spectrum_bounds
 
         dev = cls(fsys.hamiltonian(t), fsys.leads, mu=mu, kT=kT, accuracy=accuracy)
-        lo, hi = spectrum_bounds(fsys, t)
+        lo, hi = spectrum_bounds(fsys, t)[:2]
         wide = 0.0
         for al in fsys.leads:
             base = getattr(al.lead, "base", al.lead)
@@ -321,14 +322,28 @@ def _ops(ops, n, name):
     return out
 
 
-def _left(ops, X):
-    """Stack of A_a @ X."""
-    return np.stack([A @ X for A in ops])
+class OperatorPairs:
+    """Contraction ``C(X, Y)_ab = Tr[A_a X B_b Y]`` for two lists of Hermitian operators (sparse or dense).
+
+    Every kernel is written with such a contraction, so the same formulas serve a few global operators
+    (a macrospin) and the site-resolved vertices of :class:`spinertia.electrons.nonlocal_tensors.SitePairs`.
+    """
+
+    def __init__(self, A, B, n):
+        self.A = _ops(A, n, "A")
+        self.B = self.A if B is None else _ops(B, n, "B")
+
+    def __call__(self, X, Y):
+        AX = np.stack([Aa @ X for Aa in self.A])
+        BY = AX if (self.B is self.A and Y is X) else np.stack([Bb @ Y for Bb in self.B])
+        return np.einsum("aij,bji->ab", AX, BY, optimize=True)
 
 
-def _pair_trace(AX, BY):
-    """T_ab = Tr[(A_a X)(B_b Y)] from the stacks AX = A_a X and BY = B_b Y."""
-    return np.einsum("aij,bji->ab", AX, BY, optimize=True)
+def _contraction(dev, A, B):
+    """A contraction object (anything with ``__call__(X, Y)``) or operator lists -> contraction."""
+    if B is None and callable(A) and not sp.issparse(A) and not isinstance(A, (list, tuple, np.ndarray)):
+        return A
+    return OperatorPairs(A, B, dev.n)
 
 
 def _sum_over(rule: Rule, fn):
@@ -382,18 +397,18 @@ def expectation(dev: Device, A):
     return out
 
 
-def static_response(dev: Device, A, B):
+def static_response(dev: Device, A, B=None):
     """Static equilibrium response ``chi_ab(0) = d<A_a>/d x_b`` to ``H -> H + B_b x_b``.
 
     ``chi_ab(0) = -(1/pi) Im int dE f(E) Tr[A_a G^r B_b G^r]`` (Bhattacharjee et al. 2012, Eq. 12, there
     with the exchange vertices).  Needs equal chemical potentials.
     """
     _require_equilibrium(dev, "the static response (exchange)")
-    A, B = _ops(A, dev.n, "A"), _ops(B, dev.n, "B")
+    C = _contraction(dev, A, B)
 
     def term(z):
         G = dev.green(z)
-        return _pair_trace(_left(A, G), _left(B, G))
+        return C(G, G)
 
     return -np.imag(_sum_over(dev.sea(), term)) / math.pi
 
@@ -404,7 +419,7 @@ def _require_equilibrium(dev, what):
                          f"{dev.mu.tolist()}")
 
 
-def friction(dev: Device, A, B):
+def friction(dev: Device, A, B=None):
     """Friction tensor ``gamma_ab = 2 Re int dE/2pi Tr[G^< A_a (dG^r/dE) B_b]`` (hbar = 1).
 
     The force ``F_a = -<A_a>`` on a coordinate ``x_a`` with ``dH/dx_a = A_a`` contains ``-gamma_ab dx_b/dt``
@@ -424,39 +439,33 @@ def friction(dev: Device, A, B):
     -------
     ndarray, shape (len(A), len(B))
     """
-    A, B = _ops(A, dev.n, "A"), _ops(B, dev.n, "B")
+    C = _contraction(dev, A, B)
 
     def surface(E):
         G = dev.green(E)
         Asp = 1j * (G - G.conj().T)
         ReG = 0.5 * (G + G.conj().T)
-        AX = _left(A, Asp)
-        return 0.25 * _pair_trace(AX, _left(B, Asp)).real / math.pi + \
-            np.imag(_pair_trace(AX, _left(B, ReG))) / (2 * math.pi)
+        return 0.25 * C(Asp, Asp).real / math.pi + np.imag(C(Asp, ReG)) / (2 * math.pi)
 
     def sea(z):
         G, dG = dev.green(z, 1)
-        AG, AdG = _left(A, G), _left(A, dG)
-        return _pair_trace(AdG, _left(B, G)) - _pair_trace(AG, _left(B, dG))
+        return C(dG, G) - C(G, dG)
+
+    def window(E, p):
+        # Tr[X A_a G' B_b] with X = G Gamma_p G^dagger = -i dG^< per unit (f_p - f_0)
+        G, dG = dev.green(E, 1)
+        idx = dev._interfaces[p]
+        Gp = G[:, idx]
+        X = Gp @ dev.gammas(E)[p][1] @ Gp.conj().T
+        return C(dG, X)
 
     out = _sum_over(dev.surface(), surface).real - np.real(_sum_over(dev.sea(), sea)) / (2 * math.pi)
     for p, rule in _window_parts(dev):
-        out = out - np.imag(_sum_over(rule, lambda E, p=p: _window_friction(dev, E, p, A, B))) / math.pi
+        out = out - np.imag(_sum_over(rule, lambda E, p=p: window(E, p))) / math.pi
     return out
 
 
-def _window_friction(dev, E, p, A, B):
-    """Tr[X A_a G' B_b] with X = G Gamma_p G^dagger at real E (-i dG^< per unit f_p - f_0)."""
-    G, dG = dev.green(E, 1)
-    idx = dev._interfaces[p]
-    gam = dev.gammas(E)[p][1]
-    Gp = G[:, idx]
-    X = Gp @ gam @ Gp.conj().T
-    XA = np.stack([(Aa.T @ X.T).T for Aa in A])  # X @ A_a
-    return _pair_trace(XA @ dG, np.stack([Bb.toarray() for Bb in B]))
-
-
-def inertia(dev: Device, A, B):
+def inertia(dev: Device, A, B=None):
     """Inertia tensor ``I_ab = -(1/2) d^2 Re chi_ab / d omega^2 |_0`` (equilibrium).
 
     ``I_ab = (1/2pi) [ Im int dE f Tr[A_a G'' B_b G] + int dE f' Im Tr[A_a G' B_b G^a] ]``: a Fermi-sea
@@ -466,20 +475,20 @@ def inertia(dev: Device, A, B):
     sign).
     """
     _require_equilibrium(dev, "the inertia tensor")
-    A, B = _ops(A, dev.n, "A"), _ops(B, dev.n, "B")
+    C = _contraction(dev, A, B)
 
     def sea(z):
         G, _, d2G = dev.green(z, 2)
-        return _pair_trace(_left(A, d2G), _left(B, G))
+        return C(d2G, G)
 
     def surface(E):
         G, dG = dev.green(E, 1)
-        return np.imag(_pair_trace(_left(A, dG), _left(B, G.conj().T)))
+        return np.imag(C(dG, G.conj().T))
 
     return (np.imag(_sum_over(dev.sea(), sea)) - _sum_over(dev.surface(), surface).real) / (2 * math.pi)
 
 
-def dynamic_response(dev: Device, A, B, omega):
+def dynamic_response(dev: Device, A, B=None, *, omega):
     """Dynamic equilibrium response ``chi_ab(omega)`` of ``<A_a>`` to ``B_b x_b(omega)``, exp(-i omega t).
 
     ``chi(omega) = -i int dE/2pi Tr[A_a G^r(E+omega) B_b G^<(E) + A_a G^<(E+omega) B_b G^a(E)]``
@@ -492,11 +501,11 @@ def dynamic_response(dev: Device, A, B, omega):
     """
     _require_equilibrium(dev, "the dynamic response")
     omega = float(omega)
-    A, B = _ops(A, dev.n, "A"), _ops(B, dev.n, "B")
+    C = _contraction(dev, A, B)
     rule = dev.sea(shift=omega)
 
     def sea(z, w):
-        return _pair_trace(_left(A, dev.green(z + w)), _left(B, dev.green(z)))
+        return C(dev.green(z + w), dev.green(z))
 
     S_plus = _sum_over(rule, lambda z: sea(z, omega))
     if omega == 0:
@@ -509,7 +518,7 @@ def dynamic_response(dev: Device, A, B, omega):
         wrule = dev.window(dev.mu0 - omega)  # f(E + omega) - f(E) = f(E; mu - omega) - f(E; mu)
 
         def win(E):
-            return _pair_trace(_left(A, dev.green(E + omega)), _left(B, dev.green(E).conj().T))
+            return C(dev.green(E + omega), dev.green(E).conj().T)
 
         out = out + _sum_over(wrule, win)
     return 1j * out / (2 * math.pi)

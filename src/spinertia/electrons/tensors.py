@@ -129,12 +129,12 @@ def damping_tensor(dev: Device, V, spin=1.0):
         The full tensor; its symmetric part is dissipative (positive semi-definite in equilibrium), its
         antisymmetric part renormalizes the precession frequency.
     """
-    return lr.friction(dev, V, V) / _spin(spin)
+    return lr.friction(dev, V) / _spin(spin)
 
 
 def inertia_tensor(dev: Device, V, spin=1.0):
     """Inertia tensor ``I_ab / S`` (units of hbar/t; corrected Xu et al. 2023, Eq. 22), equilibrium."""
-    return lr.inertia(dev, V, V) / _spin(spin)
+    return lr.inertia(dev, V) / _spin(spin)
 
 
 def damping_spectrum(dev: Device, V, omegas, spin=1.0):
@@ -159,8 +159,9 @@ def damping_spectrum(dev: Device, V, omegas, spin=1.0):
     omegas = np.atleast_1d(np.asarray(omegas, dtype=float))
     if np.any(omegas == 0) or not np.all(np.isfinite(omegas)):
         raise InputError("damping_spectrum needs finite non-zero frequencies (omega = 0 is damping_tensor)")
-    chi0 = lr.dynamic_response(dev, V, V, 0.0)
-    return np.array([1j * (lr.dynamic_response(dev, V, V, w) - chi0) / (w * S) for w in omegas])
+    C = lr.OperatorPairs(V, None, dev.n)
+    chi0 = lr.dynamic_response(dev, C, omega=0.0)
+    return np.array([1j * (lr.dynamic_response(dev, C, omega=w) - chi0) / (w * S) for w in omegas])
 
 
 def gyromagnetic_tensor(dev: Device, V, spin_ops):
