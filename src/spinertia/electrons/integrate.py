@@ -10,11 +10,15 @@ resonances are no longer delta functions:
 
 * kT = 0: a semicircle from E_min (below the whole spectrum) to mu in the upper half plane,
   rho = Re_H[(i / pi) int_C G(z) dz], Gauss-Legendre in the angle with nodes clustered at mu
-  (the break point), refined until two rules agree;
+  (the break point), refined until two rules agree; with wide-band leads the spectrum has Lorentzian
+  tails without a lower bound, and the line mu + i y, y > 0, is used instead:
+  rho = 1/2 + (1/pi) int_0^inf Re_H G(mu + i y) dy;
 * kT > 0: the Ozaki continued-fraction expansion of f (T. Ozaki, Phys. Rev. B 75, 035123 (2007)),
   f(x) = 1/2 - sum_p R_p [1/(x - i z_p) + 1/(x + i z_p)], x = (E - mu)/kT, which gives
   rho = 1/2 + sum_p Re_H[2 R_p kT G(mu + i z_p kT)]  (using the sum rule int A dE / 2 pi = 1); the
-  number of poles is chosen so that the expansion is exact to ``tol`` over the spectrum.
+  number of poles is chosen so that the expansion is exact to ``tol`` over the spectrum [E_min, E_max]
+  of the region and its semi-infinite leads; with wide-band leads the Lorentzian tails outside are
+  corrected by a real-axis integral of (f - f_N) A / 2 pi (smooth there).
 
 Every rule is returned as (c0, z_j, c_j) with rho = c0 * 1 + sum_j Re_H[c_j G(z_j)].
 
@@ -36,7 +40,8 @@ from scipy.special import expit
 
 from ..errors import InputError
 
-__all__ = ["fermi", "ozaki_poles", "fermi_poles", "zero_temperature_contour", "equilibrium_rule", "real_axis_rule",
+__all__ = ["fermi", "ozaki_poles", "fermi_poles", "zero_temperature_contour", "imaginary_axis_rule", "fermi_tail_rule",
+           "equilibrium_rule", "real_axis_rule",
            "integrate_real", "bias_window", "map_energies", "contour_sum"]
 
 #: Fermi-function tails beyond |E - mu| > TAIL * kT are dropped (e^-40 ~ 4e-18).
@@ -139,6 +144,40 @@ def zero_temperature_contour(e_min, mu, n):
     z = c + r * np.exp(1j * theta)
     dz = 1j * r * np.exp(1j * theta) * dtheta  # theta runs pi -> 0 along the path: sign below
     return z, -(1j / np.pi) * dz
+
+
+def imaginary_axis_rule(mu, n, scale=1.0):
+    """Zero-temperature rule along the line mu + i y, y in (0, inf), n nodes clustered at y = 0.
+
+    rho = 1/2 + (1/pi) int_0^inf Re_H G(mu + i y) dy (the semicircle closed at infinity with the sum rule
+    int A dE / 2 pi = 1): needs no lower bound of the spectrum, so it also serves unbounded spectra
+    (wide-band leads give Lorentzian tails).  Returns (c0, z_j, c_j)."""
+    x, w = np.polynomial.legendre.leggauss(int(n))
+    u = 0.5 * (x + 1)
+    wu = 0.5 * w
+    # y = scale tan(pi u^2 / 2): clustered at y = 0 (mu), 1/y^2 tail mapped onto u -> 1
+    a = 0.5 * np.pi * u ** 2
+    y = scale * np.tan(a)
+    dy = scale * np.pi * u / np.cos(a) ** 2 * wu
+    return 0.5, mu + 1j * y, dy / np.pi
+
+
+def fermi_tail_rule(mu, kT, n_poles, lo, hi, n=64):
+    """Real-axis correction for an unbounded spectrum: nodes E_j and weights w_j (f - f_N)(E_j) on
+    E < lo and E > hi, so that int (f - f_N) A dE / 2 pi = sum_j w_j A(E_j) / 2 pi, where f_N is the
+    Ozaki expansion with ``n_poles`` poles (exact on [lo, hi]).  E = mu -+ D / u with u in (0, 1]."""
+    z, R = ozaki_poles(n_poles)
+    x, w = np.polynomial.legendre.leggauss(int(n))
+    u = 0.5 * (x + 1)
+    wu = 0.5 * w
+    E, W = [], []
+    for D, sgn in ((mu - lo, -1.0), (hi - mu, 1.0)):
+        Eu = mu + sgn * D / u
+        xx = (Eu - mu) / kT
+        fN = 0.5 - np.sum(R[None, :] * 2 * xx[:, None] / (xx[:, None] ** 2 + z[None, :] ** 2), axis=1)
+        E.append(Eu)
+        W.append(wu * D / u ** 2 * (expit(-xx) - fN))
+    return np.concatenate(E), np.concatenate(W)
 
 
 def equilibrium_rule(mu, kT, e_min, e_max, n=64, tol=1e-12, max_poles=1000):

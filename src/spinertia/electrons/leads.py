@@ -22,7 +22,8 @@ g = (E - h0 - h1 g h1^dagger)^{-1}, computed
 * ``method="modes"`` (general h1): from the right-going Bloch modes of the quadratic eigenvalue problem
   (h1^dagger / lambda + h0 - E + h1 lambda) phi = 0 (decaying |lambda| < 1, or |lambda| = 1 with positive
   group velocity, degenerate modes resolved by diagonalizing the current), g = (E - h0 - h1 F)^{-1},
-  F = Phi Lambda Phi^{-1}; an energy on a band edge (a mode with zero velocity) raises InputError;
+  F = Phi Lambda Phi^{-1}; an energy within ~1e-12 t of a band edge (a mode with zero velocity) raises
+  InputError;
 * ``method="decimation"`` (Lopez Sancho et al. 1985), for E with Im E > 0 only.
 
 All three satisfy the surface Dyson equation to round-off (tests check it to 1e-12).
@@ -67,11 +68,12 @@ def _hermitian(M, name):
     return 0.5 * (M + M.conj().T)
 
 
-def _factor(G, tol=1e-13):
-    """W with G = W W^dagger for a Hermitian positive semi-definite G (eigenvalues below tol * max dropped)."""
+def _factor(G, ref=1.0, tol=1e-13):
+    """W with G = W W^dagger for a Hermitian positive semi-definite G; eigenvalues below tol * scale are
+    dropped (scale = max(|G|, ref), ref the size of the self-energy it came from)."""
     G = 0.5 * (G + G.conj().T)
     w, v = np.linalg.eigh(G)
-    scale = max(np.abs(w).max(initial=0.0), 1e-300)
+    scale = max(np.abs(w).max(initial=0.0), float(ref), 1e-300)
     if w.min(initial=0.0) < -1e-9 * scale:
         raise InputError(f"Gamma has a negative eigenvalue {w.min():.3g}: the self-energy is not retarded")
     keep = w > tol * scale
@@ -239,6 +241,36 @@ class SemiInfiniteLead(Lead):
             return self._modes_g(z)
         return self._decimation_g(z)
 
+    def band_edges(self, n_k=256):
+        """Sorted band edges (extrema of the bands E_n(k) of h0 + h1 e^{ik} + h1^dagger e^{-ik}, units of t).
+
+        Exact for 'channels' leads (eps_n +- 2|c|); otherwise the local extrema of the sorted bands on a
+        k grid refined by Brent's method (break points for energy quadratures)."""
+        if self.method == "channels":
+            return np.unique(np.concatenate([self._eps - 2 * self._c, self._eps + 2 * self._c]))
+        if getattr(self, "_edges", None) is not None:
+            return self._edges
+        from scipy.optimize import minimize_scalar
+
+        def bands(k):
+            return np.linalg.eigvalsh(self.h0 + self.h1 * np.exp(1j * k) + self.h1.conj().T * np.exp(-1j * k))
+
+        ks = np.linspace(-np.pi, np.pi, n_k + 1)[:-1]
+        Eb = np.array([bands(k) for k in ks])
+        dk = ks[1] - ks[0]
+        edges = [Eb.min(), Eb.max()]
+        for b in range(self.n_cell):
+            e = Eb[:, b]
+            for i in range(n_k):
+                lo, mid, hi = e[i - 1], e[i], e[(i + 1) % n_k]
+                for sgn in (1.0, -1.0):
+                    if sgn * mid <= sgn * lo and sgn * mid <= sgn * hi:
+                        res = minimize_scalar(lambda k: sgn * bands(k)[b], bracket=(ks[i] - dk, ks[i], ks[i] + dk),
+                                              tol=1e-12)
+                        edges.append(sgn * res.fun)
+        self._edges = np.unique(np.round(edges, 12))
+        return self._edges
+
     def dyson_residual(self, E):
         """max |g - (E - h0 - h1 g h1^dagger)^{-1}| (tests: round-off)."""
         z = _energy(E)
@@ -262,7 +294,7 @@ class SemiInfiniteLead(Lead):
             return S, W
         g = self.surface_green(z)
         S = self.coupling @ g @ self.coupling.conj().T
-        return S, _factor(1j * (S - S.conj().T))
+        return S, _factor(1j * (S - S.conj().T), ref=np.abs(S).max(initial=0.0))
 
     def _modes_g(self, z):
         n = self.n_cell
@@ -296,15 +328,18 @@ class SemiInfiniteLead(Lead):
             M = lg * (P.conj().T @ h1 @ P)
             V = 1j * (M - M.conj().T)
             v, u = np.linalg.eigh(V)
-            if np.any(np.abs(v) < 1e-8 * scale):
-                raise InputError(f"E = {z} lies on a band edge of the lead (a propagating mode has zero velocity); "
-                                 "shift the energy by ~1e-8 t or give it a small positive imaginary part")
+            if np.any(np.abs(v) < 1e-6 * scale):
+                raise InputError(f"E = {z} lies on a band edge of the lead (within ~1e-12 t: a propagating mode has "
+                                 "zero velocity and the mode method loses its accuracy); shift the energy by ~1e-10 t, "
+                                 "give it a small positive imaginary part, or use a 'channels' lead (continuous at "
+                                 "band edges)")
             for k in np.flatnonzero(v > 0):
                 cols.append(P @ u[:, k])
                 lams.append(lg)
         if len(lams) != n:
-            raise InputError(f"the lead has {len(lams)} right-going modes instead of {n} at E = {z} (singular "
-                             "hopping?); use method='decimation' with a complex energy")
+            raise InputError(f"the lead has {len(lams)} right-going modes instead of {n} at E = {z} (an energy on a "
+                             "band edge, or a singular hopping); shift the energy slightly or use "
+                             "method='decimation' with a complex energy")
         Phi = np.column_stack([phi[:, c] if np.ndim(c) == 0 else c for c in cols])
         if np.linalg.cond(Phi) > 1e11:
             raise InputError(f"the lead modes at E = {z} are nearly degenerate (energy at a band edge?); shift the "

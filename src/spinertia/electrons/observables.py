@@ -117,38 +117,43 @@ def local_spin_density(obj, E, occupations=None, t=0.0):
 # spectrum bounds and integrated densities
 # ---------------------------------------------------------------------------------------------------
 def lead_band_edges(lead):
-    """Sorted band edges (subband thresholds) of a lead with a 'channels' surface function, else ()."""
+    """Sorted band edges (subband thresholds) of a semi-infinite lead (() for a wide-band lead)."""
     base = lead.base if isinstance(lead, RotatedLead) else lead
-    if isinstance(base, SemiInfiniteLead) and base.method == "channels":
-        return tuple(np.unique(np.round(np.concatenate([base._eps - 2 * base._c, base._eps + 2 * base._c]), 14)))
+    if isinstance(base, SemiInfiniteLead):
+        return tuple(base.band_edges())
     return ()
 
 
 def spectrum_bounds(fsys, t=0.0, margin=0.5):
-    """(e_min, e_max) enclosing the spectrum of the region (Gershgorin) and of its semi-infinite leads."""
+    """(e_min, e_max, unbounded): bounds of the spectrum of the region (Gershgorin) and of its
+    semi-infinite leads; unbounded is True when a wide-band lead gives Lorentzian tails."""
     H = fsys.hamiltonian(t).tocsr()
     d = np.real(H.diagonal())
     absrow = np.asarray(abs(H).sum(axis=1)).ravel() - np.abs(H.diagonal())
     lo, hi = float((d - absrow).min()), float((d + absrow).max())
+    unbounded = False
     for al in fsys.leads:
         base = al.lead.base if isinstance(al.lead, RotatedLead) else al.lead
         if isinstance(base, SemiInfiniteLead):
             ev = np.linalg.eigvalsh(base.h0)
             h = 2 * np.linalg.norm(base.h1, 2)
             lo, hi = min(lo, ev.min() - h), max(hi, ev.max() + h)
-        elif not isinstance(base, WideBandLead):
+        elif isinstance(base, WideBandLead):
+            unbounded = True
+        else:
             raise InputError(f"unknown lead type {type(base).__name__}")
-    return lo - margin, hi + margin
+    return lo - margin, hi + margin, unbounded
 
 
-def equilibrium_blocks(obj, mu, kT=0.0, t=0.0, n=48, tol=1e-10, max_n=4096, bounds=None):
+def equilibrium_blocks(obj, mu, kT=0.0, t=0.0, n=48, tol=1e-10, max_n=4096):
     """Site-diagonal blocks of the equilibrium density matrix rho (n_sites, B, B) and the rule size.
 
-    kT = 0: adaptive semicircle (n doubled until two rules agree to tol); kT > 0: Ozaki poles."""
+    kT = 0: adaptive semicircle (or the line mu + i y with wide-band leads), n doubled until two rules
+    agree to tol; kT > 0: Ozaki poles (plus the real-axis tail correction with wide-band leads)."""
     r = _rgf(obj, t)
     mu, kT = ig._mu(mu), ig._kT(kT)
-    lo, hi = spectrum_bounds(r.fsys, t) if bounds is None else bounds
-    if not lo < mu:
+    lo, hi, unbounded = spectrum_bounds(r.fsys, t)
+    if not unbounded and not lo < mu:
         raise InputError(f"mu = {mu} lies below the whole spectrum (bottom {lo})")
     B = r.fsys.block
     eye = np.broadcast_to(np.eye(B), (r.fsys.n_sites, B, B))
@@ -158,10 +163,30 @@ def equilibrium_blocks(obj, mu, kT=0.0, t=0.0, n=48, tol=1e-10, max_n=4096, boun
 
     if kT > 0:
         c0, z, c = ig.equilibrium_rule(mu, kT, lo, hi, tol=min(tol, 1e-12))
-        return ig.contour_sum(c0, z, c, blocks, eye), len(z)
+        rho = ig.contour_sum(c0, z, c, blocks, eye)
+        if not unbounded:
+            return rho, len(z)
+
+        def spectral(E):
+            G = blocks(E)
+            return 1j * (G - np.conj(np.swapaxes(G, -1, -2)))
+
+        prev, m = None, 64
+        while True:
+            Et, Wt = ig.fermi_tail_rule(mu, kT, len(z), lo, hi, m)
+            tail = np.tensordot(Wt, np.array([spectral(E) for E in Et]), axes=(0, 0)) / (2 * np.pi)
+            if prev is not None and np.abs(tail - prev).max() <= tol:
+                return rho + tail, len(z) + 2 * m
+            if 2 * m > max_n:
+                raise InputError("the wide-band tail correction did not converge; raise tol")
+            prev, m = tail, 2 * m
+    scale = max(1.0, hi - mu, mu - lo)
     prev = None
     while True:
-        c0, z, c = ig.equilibrium_rule(mu, 0.0, lo, hi, n=n)
+        if unbounded:
+            c0, z, c = ig.imaginary_axis_rule(mu, n, scale)
+        else:
+            c0, z, c = ig.equilibrium_rule(mu, 0.0, lo, hi, n=n)
         cur = ig.contour_sum(c0, z, c, blocks, eye)
         if prev is not None and np.abs(cur - prev).max() <= tol:
             return cur, n
@@ -251,7 +276,7 @@ def densities(obj, mu, kT=0.0, t=0.0, tol=1e-10, n_contour=48, n_window=32, work
     noneq = [p for p in range(len(mus)) if mus[p] != ref]
     if noneq:
         fn = _WindowIntegrand(fs, t, noneq, mus, ref, kT)
-        extra = tuple(lead_band_edges(fs.leads[p].lead) for p in noneq)
+        extra = tuple(lead_band_edges(al.lead) for al in fs.leads)
         brk = tuple(brk) + tuple(e for edges in extra for e in edges if a < e < b)
         win, err, n_w = ig.integrate_real(fn, a, b, brk, n=n_window, tol=tol, workers=workers)
         rho = rho + 0.5 * (win + np.conj(np.swapaxes(win, -1, -2)))

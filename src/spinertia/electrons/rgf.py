@@ -27,11 +27,14 @@ allowed everywhere (equilibrium contour).
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import lapack
 
 from ..errors import InputError
 from .leads import _energy
 
 __all__ = ["RGF", "RGFSolution", "retarded_dense", "lesser_dense", "self_energy_dense"]
+
+_getrf, _getri = lapack.zgetrf, lapack.zgetri
 
 
 def self_energy_dense(fsys, E):
@@ -48,7 +51,7 @@ def retarded_dense(fsys, E, t=0.0):
     z = _energy(E)
     H = fsys.hamiltonian(t).toarray()
     M = z * np.eye(fsys.n_orb) - H - self_energy_dense(fsys, z)
-    return _inv(M, z)
+    return _inv(np.asfortranarray(M), z)
 
 
 def lesser_dense(fsys, E, occupations, t=0.0):
@@ -63,15 +66,14 @@ def lesser_dense(fsys, E, occupations, t=0.0):
 
 
 def _inv(A, z):
-    try:
-        out = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
+    """A^{-1} by LAPACK getrf/getri (A is overwritten)."""
+    lu, piv, info = _getrf(A, overwrite_a=True)
+    if info == 0:
+        out, info = _getri(lu, piv, overwrite_lu=True)
+    if info != 0 or not np.all(np.isfinite(out)):
         raise InputError(f"E - H - Sigma is singular at E = {z}: the energy coincides with a bound state of the "
                          "region (no lead broadens it); give the energy a small positive imaginary part or "
-                         "move it") from None
-    if not np.all(np.isfinite(out)):
-        raise InputError(f"the Green's function at E = {z} is not finite (energy on a bound state?); give the energy "
-                         "a small positive imaginary part")
+                         "move it")
     return out
 
 
@@ -180,6 +182,7 @@ class RGF:
                 pl.append((int(m), fs.local_index[al.interface[sel]], sel))
             pieces.append(pl)
         self._pieces = pieces
+        self._site_order = np.concatenate(fs.layers)
         self._checked = set()
         self._key = key
 
@@ -270,37 +273,64 @@ class RGF:
         gL = [None] * N
         P = [None] * N
         ncols = [0] * N
-        order_cols = []  # column permutation: P/X columns are stacked in order of layer of their source
+        order_cols = []  # P/X columns are stacked in the order their sources are first met (layer order)
+        stacked = {}  # global column start of a source -> its stacked start
         si = 0
-        active = np.zeros((self.sizes[0], 0), dtype=complex)
+        active = None
         for k in range(N):
-            A = -self._H[k] if k not in sig else -(self._H[k] + sig[k])
-            A.flat[:: self.sizes[k] + 1] += z
+            n = self.sizes[k]
             if k > 0:
-                A -= self._cpl[k - 1].fwd(gL[k - 1])
-            g = _inv(A, z)
+                A = self._cpl[k - 1].fwd(gL[k - 1])
+                A *= -1.0
+                A -= self._H[k]
+            else:
+                A = -self._H[k]
+            if k in sig:
+                A -= sig[k]
+            A.flat[:: n + 1] += z
+            g = _inv(A.T, z).T  # A.T is Fortran-ordered: LAPACK works in place, inv(A^T)^T = inv(A)
             gL[k] = g
-            parts = []
-            if k > 0 and active.shape[1]:
-                parts.append(g @ self._cpl[k - 1].down(active))
+            if active is not None:
+                cpl = self._cpl[k - 1]
+                if cpl.kind == "scalar":
+                    active = g @ active
+                    active *= cpl.c.conjugate()
+                else:
+                    active = g @ cpl.down(active)
+            new = []
             while si < len(src) and src[si][0] == k:
                 _, rows, Wp, c0 = src[si]
-                parts.append(g[:, rows] @ Wp)
-                order_cols.append((c0, Wp.shape[1]))
+                contrib = g[:, rows] @ Wp
+                if c0 in stacked:  # a further piece of a lead already active: same columns
+                    j = stacked[c0]
+                    active[:, j:j + Wp.shape[1]] += contrib
+                else:
+                    stacked[c0] = (0 if active is None else active.shape[1]) + sum(x.shape[1] for x in new)
+                    new.append(contrib)
+                    order_cols.append((c0, Wp.shape[1]))
                 si += 1
-            active = parts[0] if len(parts) == 1 else (np.hstack(parts) if parts else
-                                                       np.zeros((self.sizes[k], 0), dtype=complex))
-            P[k] = active
-            ncols[k] = active.shape[1]
-        # stacked position of each source piece's columns -> global column index
+            if new:
+                active = np.hstack(([active] if active is not None else []) + new)
+            if active is not None:
+                P[k] = active
+                ncols[k] = active.shape[1]
         perm = np.concatenate([np.arange(c0, c0 + r) for c0, r in order_cols]) if order_cols else \
             np.zeros(0, dtype=np.int64)
         sol = RGFSolution(self, z, gL, cols, Ws, perm)
         if leads:
-            X = [None] * N
+            equal = len(set(self.sizes)) == 1
+            X = np.empty((N, self.sizes[0], R), dtype=complex) if equal else [None] * N
             X[N - 1] = P[N - 1]
             for k in range(N - 2, -1, -1):
-                Y = gL[k] @ self._cpl[k].up(X[k + 1])
+                cpl = self._cpl[k]
+                if cpl.kind == "scalar":
+                    if equal:
+                        Y = np.matmul(gL[k], X[k + 1], out=X[k])
+                    else:
+                        Y = gL[k] @ X[k + 1]
+                    Y *= cpl.c
+                else:
+                    Y = gL[k] @ cpl.up(X[k + 1])
                 if ncols[k]:
                     Y[:, :ncols[k]] += P[k]
                 X[k] = Y
@@ -335,6 +365,28 @@ class RGF:
         return np.array([sol.spectral_site_blocks(p) for p in range(self.n_leads)])
 
 
+def _site_outer(X):
+    """sum_r X[s, a, r] conj(X[s, b, r]) for X of shape (n_sites, B, r) -> (n_sites, B, B).
+
+    Real dot products on the interleaved (re, im) view of X (no copies when the last axis is
+    contiguous): the hot spot of spin densities on large layers."""
+    n, B, r = X.shape
+    out = np.empty((n, B, B), dtype=complex)
+    try:
+        V = X.view(float)  # (n, B, 2r): re, im interleaved
+    except ValueError:
+        V = np.ascontiguousarray(X).view(float)
+    for a in range(B):
+        out[:, a, a] = np.einsum("sk,sk->s", V[:, a], V[:, a])
+        for b in range(a + 1, B):
+            re = np.einsum("sk,sk->s", V[:, a], V[:, b])
+            im = np.einsum("sk,sk->s", V[:, a, 1::2], V[:, b, 0::2]) - np.einsum("sk,sk->s", V[:, a, 0::2],
+                                                                                   V[:, b, 1::2])
+            out[:, a, b] = re + 1j * im
+            out[:, b, a] = re - 1j * im
+    return out
+
+
 class RGFSolution:
     """Green's function data at one energy (from :meth:`RGF.solve`)."""
 
@@ -353,11 +405,16 @@ class RGFSolution:
         if self._X is None or p not in self.cols:
             raise InputError(f"lead {p}'s columns were not computed; call RGF.solve(E, leads=[..., {p}])")
 
-    def _Xcols(self, k, p):
-        """Columns of G W_p on layer k (in the lead's channel order)."""
+    def _colidx(self, p):
         s = self.cols[p]
         idx = self._inv_perm[s]
-        return self._X[k][:, idx]
+        if len(idx) == 0 or np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+            return slice(idx[0], idx[0] + len(idx)) if len(idx) else slice(0, 0)
+        return idx
+
+    def _Xcols(self, k, p):
+        """Columns of G W_p on layer k (in the lead's channel order)."""
+        return self._X[k][:, self._colidx(p)]
 
     def columns(self, p):
         """[G_{k,p} W_p for every layer k] (basis 'identity': the interface columns G_{k,p})."""
@@ -394,11 +451,16 @@ class RGFSolution:
         self._need_columns(p)
         fs = self.rgf.fsys
         B = fs.block
+        if isinstance(self._X, np.ndarray):
+            X = self._X[:, :, self._colidx(p)]
+            blocks = _site_outer(X.reshape(fs.n_sites, B, X.shape[-1]))
+            out = np.empty_like(blocks)
+            out[self.rgf._site_order] = blocks
+            return out
         out = np.zeros((fs.n_sites, B, B), dtype=complex)
         for k in range(self.rgf.N):
             X = self._Xcols(k, p)
-            Xs = X.reshape(len(fs.layers[k]), B, X.shape[1])
-            out[fs.layers[k]] = np.einsum("sar,sbr->sab", Xs, Xs.conj())
+            out[fs.layers[k]] = _site_outer(X.reshape(len(fs.layers[k]), B, X.shape[1]))
         return out
 
     def diagonal_blocks(self):
