@@ -318,23 +318,11 @@ class RGF:
             np.zeros(0, dtype=np.int64)
         sol = RGFSolution(self, z, gL, cols, Ws, perm)
         if leads:
+            sol._P, sol._ncols, sol._R = P, ncols, R
             equal = len(set(self.sizes)) == 1
-            X = np.empty((N, self.sizes[0], R), dtype=complex) if equal else [None] * N
-            X[N - 1] = P[N - 1]
-            for k in range(N - 2, -1, -1):
-                cpl = self._cpl[k]
-                if cpl.kind == "scalar":
-                    if equal:
-                        Y = np.matmul(gL[k], X[k + 1], out=X[k])
-                    else:
-                        Y = gL[k] @ X[k + 1]
-                    Y *= cpl.c
-                else:
-                    Y = gL[k] @ cpl.up(X[k + 1])
-                if ncols[k]:
-                    Y[:, :ncols[k]] += P[k]
-                X[k] = Y
-            sol._X = X
+            sol._X = np.empty((N, self.sizes[0], R), dtype=complex) if equal else [None] * N
+            sol._X[N - 1] = P[N - 1]
+            sol._done = N - 1  # backward sweep is run lazily down to the layers that are asked for
         if diagonal:
             sol.diagonal_blocks()
         return sol
@@ -399,6 +387,7 @@ class RGFSolution:
         self._perm = perm
         self._inv_perm = np.argsort(perm) if len(perm) else perm
         self._X = None
+        self._done = 0
         self._diag = None
 
     def _need_columns(self, p):
@@ -412,8 +401,26 @@ class RGFSolution:
             return slice(idx[0], idx[0] + len(idx)) if len(idx) else slice(0, 0)
         return idx
 
+    def _backward(self, kmin):
+        """Backward sweep of the lead columns X_k = [k >= m] P_k + gL_k H_{k,k+1} X_{k+1} down to kmin."""
+        X, P, ncols, gL = self._X, self._P, self._ncols, self.gL
+        equal = isinstance(X, np.ndarray)
+        for k in range(self._done - 1, kmin - 1, -1):
+            cpl = self.rgf._cpl[k]
+            if cpl.kind == "scalar":
+                Y = np.matmul(gL[k], X[k + 1], out=X[k]) if equal else gL[k] @ X[k + 1]
+                Y *= cpl.c
+            else:
+                Y = gL[k] @ cpl.up(X[k + 1])
+            if ncols[k]:
+                Y[:, :ncols[k]] += P[k]
+            X[k] = Y
+        self._done = min(self._done, kmin)
+
     def _Xcols(self, k, p):
         """Columns of G W_p on layer k (in the lead's channel order)."""
+        if k < self._done:
+            self._backward(k)
         return self._X[k][:, self._colidx(p)]
 
     def columns(self, p):
@@ -451,6 +458,8 @@ class RGFSolution:
         self._need_columns(p)
         fs = self.rgf.fsys
         B = fs.block
+        if self._done:
+            self._backward(0)
         if isinstance(self._X, np.ndarray):
             X = self._X[:, :, self._colidx(p)]
             blocks = _site_outer(X.reshape(fs.n_sites, B, X.shape[-1]))
