@@ -23,7 +23,7 @@ from .leads import RotatedLead, SemiInfiniteLead, WideBandLead
 from .rgf import RGF
 from .tightbinding import PAULI
 
-__all__ = ["transmission", "spin_transmission", "dos", "spectral_dos", "local_spin_density", "site_moments",
+__all__ = ["transmission", "spin_transmission", "spin_spectra", "dos", "spectral_dos", "local_spin_density", "site_moments",
            "spectrum_bounds", "densities", "Densities", "equilibrium_blocks", "lead_band_edges"]
 
 
@@ -45,24 +45,20 @@ def transmission(obj, energies, p=1, q=0, t=0.0):
     return np.array([r.solve(E, leads=[q]).transmission(p, q) for E in np.atleast_1d(energies)])
 
 
-def spin_transmission(obj, E, p=1, q=0, t=0.0):
-    """Spin-resolved transmission T[s_out, s_in] (2 x 2, spin up = 0 along z) from lead q to lead p.
-
-    Needs leads without spin-flip terms along z (normal leads or leads magnetized along +-z): then
-    Gamma = sum_s P_s Gamma P_s and T_{s s'} = ||(P_s W_p)^dagger G (P_s' W_q)||^2 (Gamma = W W^dagger)."""
-    r = _rgf(obj, t)
-    leads = r.fsys.leads
+def _spin_sources(leads, p, q, E):
     for k in (p, q):
         if not getattr(leads[k].lead, "spin_collinear_z", False):
             raise InputError(f"lead {k} mixes the spins along z; spin-resolved transmission needs normal leads or leads "
                              "magnetized along z")
     Wq = leads[q].lead.gamma_factor(E)
-    Wp = leads[p].lead.gamma_factor(E)
     sq = (leads[q].interface % 2)[:, None]
+    return Wq.shape[1], np.hstack([np.where(sq == 0, Wq, 0), np.where(sq == 1, Wq, 0)])
+
+
+def _spin_T(r, sol, p, q, r_q, E):
+    leads = r.fsys.leads
+    Wp = leads[p].lead.gamma_factor(E)
     sp_ = (leads[p].interface % 2)[:, None]
-    r_q = Wq.shape[1]
-    src = np.hstack([np.where(sq == 0, Wq, 0), np.where(sq == 1, Wq, 0)])
-    sol = r.solve(E, leads=[q], basis={q: src})
     out = np.zeros((2, 2))
     for so in (0, 1):
         Wps = np.where(sp_ == so, Wp, 0)
@@ -72,6 +68,27 @@ def spin_transmission(obj, E, p=1, q=0, t=0.0):
         for si in (0, 1):
             out[so, si] = float(np.sum(np.abs(amp[:, si * r_q:(si + 1) * r_q]) ** 2))
     return out
+
+
+def spin_transmission(obj, E, p=1, q=0, t=0.0):
+    """Spin-resolved transmission T[s_out, s_in] (2 x 2, spin up = 0 along z) from lead q to lead p.
+
+    Needs leads without spin-flip terms along z (normal leads or leads magnetized along +-z): then
+    Gamma = sum_s P_s Gamma P_s and T_{s s'} = ||(P_s W_p)^dagger G (P_s' W_q)||^2 (Gamma = W W^dagger)."""
+    r = _rgf(obj, t)
+    r_q, src = _spin_sources(r.fsys.leads, p, q, E)
+    sol = r.solve(E, leads=[q], basis={q: src})
+    return _spin_T(r, sol, p, q, r_q, E)
+
+
+def spin_spectra(obj, E, p=1, q=0, t=0.0):
+    """Spin-resolved transmission T[s_out, s_in] (2 x 2) and DOS per spin along z (2,) in one sweep."""
+    r = _rgf(obj, t)
+    r_q, src = _spin_sources(r.fsys.leads, p, q, E)
+    sol = r.solve(E, leads=[q], basis={q: src}, diagonal=True)
+    T = _spin_T(r, sol, p, q, r_q, E)
+    d = -np.imag(np.diagonal(sol.green_site_blocks(), axis1=1, axis2=2)) / np.pi
+    return T, d.reshape(len(d), -1, 2).sum(1).sum(0)
 
 
 def dos(obj, E, spin=False, per_site=False, t=0.0):
