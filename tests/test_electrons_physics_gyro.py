@@ -122,3 +122,12 @@ def test_bias_restrictions():
         magnet_tensors(f, [0.5, 0.3], omegas=[0.1])
     with pytest.raises(InputError, match="spin"):
         magnet_tensors(f, 0.3, spin=0.0)
+
+
+def test_worker_processes_give_the_same_tensors():
+    """The Fermi-sea nodes of the friction mapped over two worker processes (one pool, spawned)."""
+    f = dot(0.3)
+    V = magnet_vertices(f)
+    serial = lr.friction(Device.from_system(f, 0.4), V)
+    parallel = lr.friction(Device.from_system(f, 0.4, workers=2), V)
+    assert np.allclose(serial, parallel, rtol=0, atol=1e-14)

@@ -42,6 +42,8 @@ def add_electrons_parser(subparsers):
     p.add_argument("--json", action="store_true",
                    help="print {'alpha': 3x3, 'inertia': 3x3 (hbar/t), 'inertia_s': 3x3 (s), 'eta': 3x3, ...} "
                         "of the magnet on stdout")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes for the energy nodes (one BLAS thread each; default: this process)")
     p.set_defaults(func=cmd_electrons)
     return p
 
@@ -62,7 +64,7 @@ def _plain(x):
     return x
 
 
-def run_electrons(sc, out: Path):
+def run_electrons(sc, out: Path, workers=None):
     """Compute the requested quantities of a scenario; returns (summary dict, magnet json dict)."""
     from ..electrons.linear_response import Device
     from ..electrons.nonlocal_tensors import pair_tensors, to_spin_parameters
@@ -78,8 +80,8 @@ def run_electrons(sc, out: Path):
                "files": ["summary.json", "scenario.toml"]}
     magnet_json = None
     if q & {"alpha", "inertia", "eta", "alpha_omega"}:
-        mt = magnet_tensors(f, sc.mu, kT=sc.kT, spin=sc.spin,
-                            omegas=sc.omegas if "alpha_omega" in q else ())
+        mt = magnet_tensors(f, sc.mu, kT=sc.kT, spin=sc.spin, omegas=sc.omegas if "alpha_omega" in q else (),
+                            workers=workers)
         d = mt.to_dict(units=u)
         summary["magnet"] = d
         magnet_json = {k: d[k] for k in ("alpha", "alpha_sym", "inertia", "inertia_s", "eta", "gyromagnetic_factor",
@@ -92,7 +94,7 @@ def run_electrons(sc, out: Path):
         if magnet_json is not None:
             magnet_json["alpha_btb"] = alpha_btb.tolist()
     if "pairs" in q:
-        pt = pair_tensors(f, sc.mu, kT=sc.kT, cutoff=sc.cutoff)
+        pt = pair_tensors(f, sc.mu, kT=sc.kT, cutoff=sc.cutoff, workers=workers)
         params = to_spin_parameters(pt, u, system=sc.system)
         arrays = {"pairs": pt.pairs, "distance_m": pt.distance, "friction_hbar": pt.friction,
                   "damping_onsite": params["damping_onsite"], "inertia_onsite_s": params["inertia_onsite"],
@@ -140,7 +142,9 @@ def cmd_electrons(args) -> int:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {str(out)!r} exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
-    summary, magnet = run_electrons(sc, out)
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    summary, magnet = run_electrons(sc, out, workers=args.workers)
     summary["scenario"] = str(path)
     write_summary(summary, out / "summary.json")
     copy = out / "scenario.toml"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -109,10 +110,14 @@ class Device:
     radius : float, optional
         Radius about the Fermi level beyond which ``G`` has no singularity (needed by the finite-T
         Fermi-sea rule); estimated by :meth:`singularity_radius` when omitted.
+    workers : int, optional
+        Worker processes for the energy nodes (one BLAS thread each); worth it for regions of a few
+        hundred orbitals and more.
     """
 
-    def __init__(self, H, leads=(), mu=None, kT=0.0, accuracy=None, radius=None):
+    def __init__(self, H, leads=(), mu=None, kT=0.0, accuracy=None, radius=None, workers=None):
         self.H = _as_dense_hermitian(H)
+        self.workers = None if workers is None else int(workers)
         self.n = self.H.shape[0]
         self.leads = list(leads)
         if mu is None:
@@ -146,7 +151,7 @@ class Device:
         self._radius = None if radius is None else float(radius)
 
     @classmethod
-    def from_system(cls, fsys, mu, kT=0.0, t=0.0, accuracy=None):
+    def from_system(cls, fsys, mu, kT=0.0, t=0.0, accuracy=None, workers=None):
         """The device of a :class:`~spinertia.electrons.tightbinding.FinalizedTightBinding` with its leads.
 
         The singularity radius comes from the Gershgorin bounds of ``H`` and the lead bands
@@ -155,7 +160,7 @@ class Device:
         from .leads import WideBandLead
         from .observables import spectrum_bounds
 
-        dev = cls(fsys.hamiltonian(t), fsys.leads, mu=mu, kT=kT, accuracy=accuracy)
+        dev = cls(fsys.hamiltonian(t), fsys.leads, mu=mu, kT=kT, accuracy=accuracy, workers=workers)
         lo, hi = spectrum_bounds(fsys, t)[:2]
         wide = 0.0
         for al in fsys.leads:
@@ -177,7 +182,8 @@ class Device:
 
     def with_leads(self, leads, mu):
         """The same region with other leads (e.g. spin-shifted leads of a rotating frame)."""
-        return Device(self.H, leads, mu=mu, kT=self.kT, accuracy=self.accuracy, radius=self._radius)
+        return Device(self.H, leads, mu=mu, kT=self.kT, accuracy=self.accuracy, radius=self._radius,
+                      workers=self.workers)
 
     # -- self-energies ---------------------------------------------------------------------------
     def _lead_sigma(self, p, z):
@@ -346,11 +352,22 @@ def _contraction(dev, A, B):
     return OperatorPairs(A, B, dev.n)
 
 
-def _sum_over(rule: Rule, fn):
-    """sum_k w_k fn(z_k) for array-valued fn."""
+def _integrate(dev: Device, rule: Rule, fn, *args):
+    """sum_k w_k fn(z_k, dev, *args) for an array-valued module-level integrand ``fn``.
+
+    With ``dev.workers > 1`` the nodes are mapped over worker processes (spawned, one BLAS thread each;
+    :func:`spinertia.electrons.integrate.map_energies`), otherwise evaluated here.
+    """
+    if len(rule) == 0:
+        return 0.0
+    if dev.workers and dev.workers > 1 and len(rule) >= 4 * dev.workers:
+        from .integrate import map_energies
+
+        vals = map_energies(partial(fn, dev=dev, args=args), list(rule.nodes), workers=dev.workers)
+        return np.tensordot(rule.weights, vals, axes=(0, 0))
     total = None
     for z, w in zip(rule.nodes, rule.weights):
-        v = w * fn(z)
+        v = w * fn(z, dev=dev, args=args)
         total = v if total is None else total + v
     return total
 
@@ -360,6 +377,116 @@ def _window_parts(dev: Device):
     return [(p, dev.window(float(mu))) for p, mu in enumerate(dev.mu) if mu != dev.mu0]
 
 
+def _require_equilibrium(dev, what):
+    if not dev.equilibrium:
+        raise InputError(f"{what} is implemented in equilibrium only; the leads have chemical potentials "
+                         f"{dev.mu.tolist()}")
+
+
+def _lead_density(dev, E, p, G):
+    """X_p = G Gamma_p G^dagger at real E (= -i dG^< per unit f_p - f_0)."""
+    idx = dev._interfaces[p]
+    Gp = G[:, idx]
+    return Gp @ dev.gammas(E)[p][1] @ Gp.conj().T
+
+
+# ------------------------------------------------------------------------------------------------
+# integrands (module level, picklable for worker processes); args is a tuple
+# ------------------------------------------------------------------------------------------------
+def _traces(ops, X):
+    return np.array([(Aa.multiply(X.T)).sum() for Aa in ops])
+
+
+def _expectation_sea(z, dev, args):
+    ops, trA, lam = args
+    return _traces(ops, dev.green(z)) - trA / (z - dev.mu0 + 1j * lam)
+
+
+def _expectation_window(E, dev, args):
+    ops, p = args
+    return _traces(ops, _lead_density(dev, E, p, dev.green(E)))
+
+
+def _static_sea(z, dev, args):
+    (C,) = args
+    G = dev.green(z)
+    return C(G, G)
+
+
+def _friction_surface(E, dev, args):
+    (C,) = args
+    G = dev.green(E)
+    Asp = 1j * (G - G.conj().T)
+    ReG = 0.5 * (G + G.conj().T)
+    return 0.25 * C(Asp, Asp).real / math.pi + np.imag(C(Asp, ReG)) / (2 * math.pi)
+
+
+def _friction_sea(z, dev, args):
+    (C,) = args
+    G, dG = dev.green(z, 1)
+    return C(dG, G) - C(G, dG)
+
+
+def _friction_window(E, dev, args):
+    C, p = args
+    G, dG = dev.green(E, 1)
+    return C(dG, _lead_density(dev, E, p, G))  # Tr[X_p A_a G' B_b]
+
+
+def _inertia_sea(z, dev, args):
+    (C,) = args
+    G, _, d2G = dev.green(z, 2)
+    return C(d2G, G)
+
+
+def _inertia_surface(E, dev, args):
+    (C,) = args
+    G, dG = dev.green(E, 1)
+    return np.imag(C(dG, G.conj().T))
+
+
+def _dynamic_sea(z, dev, args):
+    C, w = args
+    return C(dev.green(z + w), dev.green(z))
+
+
+def _dynamic_window(E, dev, args):
+    C, w = args
+    return C(dev.green(E + w), dev.green(E).conj().T)
+
+
+def _commutator_traces(dev, ops, G, sigmas, lesser=None, q=None, gq=None):
+    """Per lead p: Tr[O [Sigma_p, G]] (equilibrium), or the bias part of the current operator."""
+    rows = []
+    for p, (s, idx) in enumerate(zip(sigmas, dev._interfaces)):
+        M = np.zeros((dev.n, dev.n), dtype=complex)
+        if lesser is None:
+            M[idx, :] += s[0] @ G[idx, :]
+            M[:, idx] -= G[:, idx] @ s[0]
+        else:
+            if p == q:  # dSigma^<_q = i Gamma_q per unit (f_q - f_0)
+                Sl = 1j * gq
+                M[:, idx] += G[:, idx] @ Sl
+                M[idx, :] -= Sl @ G.conj().T[idx, :]
+            M[:, idx] += lesser[:, idx] @ s[0].conj().T
+            M[idx, :] -= s[0] @ lesser[idx, :]
+        rows.append(_traces(ops, M))
+    return np.array(rows)
+
+
+def _currents_sea(z, dev, args):
+    (ops,) = args
+    return _commutator_traces(dev, ops, dev.green(z), dev.lead_sigmas(z))
+
+
+def _currents_window(E, dev, args):
+    ops, q = args
+    G = dev.green(E)
+    sig = dev.lead_sigmas(E)
+    gq = 1j * (sig[q][0] - sig[q][0].conj().T)
+    return _commutator_traces(dev, ops, G, sig, lesser=1j * _lead_density(dev, E, q, G), q=q, gq=gq)
+
+
 # ------------------------------------------------------------------------------------------------
 # kernels
 # ------------------------------------------------------------------------------------------------
@@ -367,8 +494,8 @@ def expectation(dev: Device, A):
     """``<A_a> = -i int dE/2pi Tr[A_a G^<]`` for Hermitian operators ``A_a`` (Xu et al. 2023, Eq. 11).
 
     Equilibrium part at ``mu0`` on the Fermi-sea contour (``-(1/pi) Im int f Tr[A G]``, with the
-    ``Tr[A]/z`` tail integrated exactly), plus ``(1/2pi) int (f_p - f_0) Tr[A G Gamma_p G^dagger] dE``
-    over each bias window.
+    ``Tr[A]/z`` tail integrated exactly: ``-(1/pi) Im int f/(E - mu + i lambda) = 1/2``), plus
+    ``(1/2pi) int (f_p - f_0) Tr[A G Gamma_p G^dagger] dE`` over each bias window.
 
     Returns
     -------
@@ -376,24 +503,9 @@ def expectation(dev: Device, A):
     """
     A = _ops(A, dev.n, "A")
     trA = np.array([A_a.diagonal().sum() for A_a in A])
-    lam = 1.0
-
-    def sea_term(z):
-        G = dev.green(z)
-        return np.array([(A_a.multiply(G.T)).sum() for A_a in A]) - trA / (z - dev.mu0 + 1j * lam)
-
-    out = -np.imag(_sum_over(dev.sea(), sea_term)) / math.pi + 0.5 * trA.real
+    out = -np.imag(_integrate(dev, dev.sea(), _expectation_sea, A, trA, 1.0)) / math.pi + 0.5 * trA.real
     for p, rule in _window_parts(dev):
-        idx = dev._interfaces[p]
-
-        def win(E, p=p, idx=idx):
-            G = dev.green(E)
-            gam = dev.gammas(E)[p][1]
-            Gp = G[:, idx]
-            X = Gp @ gam @ Gp.conj().T
-            return np.array([(A_a.multiply(X.T)).sum() for A_a in A])
-
-        out = out + np.real(_sum_over(rule, win)) / (2 * math.pi)
+        out = out + np.real(_integrate(dev, rule, _expectation_window, A, p)) / (2 * math.pi)
     return out
 
 
@@ -405,18 +517,7 @@ def static_response(dev: Device, A, B=None):
     """
     _require_equilibrium(dev, "the static response (exchange)")
     C = _contraction(dev, A, B)
-
-    def term(z):
-        G = dev.green(z)
-        return C(G, G)
-
-    return -np.imag(_sum_over(dev.sea(), term)) / math.pi
-
-
-def _require_equilibrium(dev, what):
-    if not dev.equilibrium:
-        raise InputError(f"{what} is implemented in equilibrium only; the leads have chemical potentials "
-                         f"{dev.mu.tolist()}")
+    return -np.imag(_integrate(dev, dev.sea(), _static_sea, C)) / math.pi
 
 
 def friction(dev: Device, A, B=None):
@@ -433,35 +534,17 @@ def friction(dev: Device, A, B=None):
 
     (``A`` the spectral function, ``Re G = (G^r + G^a)/2``): the symmetric part is a Fermi-surface
     term, the antisymmetric part a Fermi-surface plus a Fermi-sea term (contour).  Bias adds
-    ``(1/pi) Re int (f_p - f_0) Tr[G Gamma_p G^dagger A_a G' B_b] dE`` per lead over its window.
+    ``-(1/pi) Im int (f_p - f_0) Tr[G Gamma_p G^dagger A_a G' B_b] dE`` per lead over its window.
 
     Returns
     -------
-    ndarray, shape (len(A), len(B))
+    ndarray, shape (len(A), len(B)) (or the shape of the contraction)
     """
     C = _contraction(dev, A, B)
-
-    def surface(E):
-        G = dev.green(E)
-        Asp = 1j * (G - G.conj().T)
-        ReG = 0.5 * (G + G.conj().T)
-        return 0.25 * C(Asp, Asp).real / math.pi + np.imag(C(Asp, ReG)) / (2 * math.pi)
-
-    def sea(z):
-        G, dG = dev.green(z, 1)
-        return C(dG, G) - C(G, dG)
-
-    def window(E, p):
-        # Tr[X A_a G' B_b] with X = G Gamma_p G^dagger = -i dG^< per unit (f_p - f_0)
-        G, dG = dev.green(E, 1)
-        idx = dev._interfaces[p]
-        Gp = G[:, idx]
-        X = Gp @ dev.gammas(E)[p][1] @ Gp.conj().T
-        return C(dG, X)
-
-    out = _sum_over(dev.surface(), surface).real - np.real(_sum_over(dev.sea(), sea)) / (2 * math.pi)
+    out = np.real(_integrate(dev, dev.surface(), _friction_surface, C)) \
+        - np.real(_integrate(dev, dev.sea(), _friction_sea, C)) / (2 * math.pi)
     for p, rule in _window_parts(dev):
-        out = out - np.imag(_sum_over(rule, lambda E, p=p: window(E, p))) / math.pi
+        out = out - np.imag(_integrate(dev, rule, _friction_window, C, p)) / math.pi
     return out
 
 
@@ -471,21 +554,12 @@ def inertia(dev: Device, A, B=None):
     ``I_ab = (1/2pi) [ Im int dE f Tr[A_a G'' B_b G] + int dE f' Im Tr[A_a G' B_b G^a] ]``: a Fermi-sea
     term (contour) and a Fermi-surface term.  The force contains ``-I_ab d^2 x_b/dt^2``; for
     ``A = B = dH/dm`` the inertia of the LLG equation is ``I / S`` (corrected Xu et al. 2023, Eq. 22,
-    which reads ``-(JM)^2/2 Im int Tr[G^< s (G^r)^3 s]`` for energy-independent leads with the opposite
-    sign).
+    which has the opposite sign).
     """
     _require_equilibrium(dev, "the inertia tensor")
     C = _contraction(dev, A, B)
-
-    def sea(z):
-        G, _, d2G = dev.green(z, 2)
-        return C(d2G, G)
-
-    def surface(E):
-        G, dG = dev.green(E, 1)
-        return np.imag(C(dG, G.conj().T))
-
-    return (np.imag(_sum_over(dev.sea(), sea)) - _sum_over(dev.surface(), surface).real) / (2 * math.pi)
+    return (np.imag(_integrate(dev, dev.sea(), _inertia_sea, C))
+            - np.real(_integrate(dev, dev.surface(), _inertia_surface, C))) / (2 * math.pi)
 
 
 def dynamic_response(dev: Device, A, B=None, *, omega):
@@ -503,24 +577,12 @@ def dynamic_response(dev: Device, A, B=None, *, omega):
     omega = float(omega)
     C = _contraction(dev, A, B)
     rule = dev.sea(shift=omega)
-
-    def sea(z, w):
-        return C(dev.green(z + w), dev.green(z))
-
-    S_plus = _sum_over(rule, lambda z: sea(z, omega))
-    if omega == 0:
-        S_minus_conj = np.conj(S_plus)
-    else:
-        # conj of int f Tr[A G^r(E-omega) B G^r(E)]: the advanced sea term of the definition
-        S_minus_conj = np.conj(_sum_over(rule, lambda z: sea(z, -omega)))
+    S_plus = _integrate(dev, rule, _dynamic_sea, C, omega)
+    # conj of int f Tr[A G^r(E-omega) B G^r(E)]: the advanced sea term of the definition
+    S_minus_conj = np.conj(S_plus if omega == 0 else _integrate(dev, rule, _dynamic_sea, C, -omega))
     out = S_plus - S_minus_conj
-    if omega != 0:
-        wrule = dev.window(dev.mu0 - omega)  # f(E + omega) - f(E) = f(E; mu - omega) - f(E; mu)
-
-        def win(E):
-            return C(dev.green(E + omega), dev.green(E).conj().T)
-
-        out = out + _sum_over(wrule, win)
+    if omega != 0:  # f(E + omega) - f(E) = f(E; mu - omega) - f(E; mu)
+        out = out + _integrate(dev, dev.window(dev.mu0 - omega), _dynamic_window, C, omega)
     return 1j * out / (2 * math.pi)
 
 
@@ -537,39 +599,7 @@ def lead_currents(dev: Device, O):
     ndarray, shape (n_leads, len(O))
     """
     O = _ops(O, dev.n, "O")
-    P = len(dev.leads)
-
-    def sea(z):
-        G = dev.green(z)
-        rows = []
-        for s, idx in zip(dev.lead_sigmas(z), dev._interfaces):
-            C = np.zeros((dev.n, dev.n), dtype=complex)
-            C[idx, :] += s[0] @ G[idx, :]
-            C[:, idx] -= G[:, idx] @ s[0]
-            rows.append([(Oc.multiply(C.T)).sum() for Oc in O])
-        return np.array(rows)
-
-    out = np.real(_sum_over(dev.sea(), sea)) / math.pi
+    out = np.real(_integrate(dev, dev.sea(), _currents_sea, O)) / math.pi
     for q, rule in _window_parts(dev):
-        idq = dev._interfaces[q]
-
-        def win(E, q=q, idq=idq):
-            G = dev.green(E)
-            sig = dev.lead_sigmas(E)
-            gq = 1j * (sig[q][0] - sig[q][0].conj().T)
-            Gq = G[:, idq]
-            Lq = 1j * (Gq @ gq @ Gq.conj().T)  # dG^< per unit (f_q - f_0)
-            rows = []
-            for p, (s, idx) in enumerate(zip(sig, dev._interfaces)):
-                C = np.zeros((dev.n, dev.n), dtype=complex)
-                if p == q:  # dSigma^<_q = i Gamma_q per unit (f_q - f_0)
-                    Sl = 1j * gq
-                    C[:, idx] += G[:, idx] @ Sl
-                    C[idx, :] -= Sl @ G.conj().T[idx, :]
-                C[:, idx] += Lq[:, idx] @ s[0].conj().T
-                C[idx, :] -= s[0] @ Lq[idx, :]
-                rows.append([(Oc.multiply(C.T)).sum() for Oc in O])
-            return np.array(rows)
-
-        out = out + np.real(_sum_over(rule, win)) / (2 * math.pi)
+        out = out + np.real(_integrate(dev, rule, _currents_window, O, q)) / (2 * math.pi)
     return out

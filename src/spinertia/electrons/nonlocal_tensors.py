@@ -126,8 +126,8 @@ class PairTensors:
         return getattr(self, name).sum(axis=0)
 
 
-def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None, what=("chi", "friction",
-                                                                                        "inertia")):
+def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None,
+                 what=("chi", "friction", "inertia"), workers=None):
     """Bhattacharjee et al. 2012 tensors (Eqs. 12-14, corrected signs) for site pairs within ``cutoff``.
 
     Parameters
@@ -142,13 +142,15 @@ def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None
         Pair distance cutoff in metres (default nearest neighbours; ``np.inf`` all pairs).
     what : tuple
         Subset of ``("chi", "friction", "inertia")``.
+    workers : int, optional
+        Worker processes for the energy nodes.
 
     Returns
     -------
     PairTensors
     """
     pairs, dist = site_pairs(fsys, cutoff, sites)
-    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy)
+    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers)
     C = SitePairs(pairs, fsys.exchange_J, fsys.n_sites, fsys.orbitals)
     unknown = set(what) - {"chi", "friction", "inertia"}
     if unknown:

@@ -251,7 +251,7 @@ class MagnetTensors:
         return d
 
 
-def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, accuracy=None):
+def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, accuracy=None, workers=None):
     """Damping, inertia, eta and alpha(omega) of the magnet of a finalized tight-binding system.
 
     Parameters
@@ -271,13 +271,15 @@ def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, acc
     t : float
         Time of the (gated) Hamiltonian.
     accuracy : Accuracy, optional
+    workers : int, optional
+        Worker processes for the energy nodes.
 
     Returns
     -------
     MagnetTensors
     """
     S = _spin(spin)
-    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy)
+    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers)
     msites, _ = _magnet_sites(fsys, sites)
     V = magnet_vertices(fsys, msites)
     s_ops = spin_operators(fsys, msites)
