@@ -422,3 +422,12 @@ def test_benchmark_smoke():
     last = out.stdout.strip().splitlines()[-2:]
     assert last[0].startswith("rgf_ms_per_energy_40x40: ") and float(last[0].split()[-1]) > 0
     assert last[1].startswith("rgf_speedup_40x40: ") and float(last[1].split()[-1]) > 0
+
+
+def test_energy_grid_in_worker_processes():
+    """map_energies with spawned workers (one BLAS thread each) gives the serial result; the system and its
+    leads are picklable."""
+    f = strip_system(4, 3, J=1.0, texture=lambda g: textures.random(g, seed=4))
+    fn = ob._WindowIntegrand(f, 0.0, [0], np.array([1.0, 0.5]), 0.5, 0.0)
+    E = np.linspace(0.55, 0.95, 8)
+    assert np.abs(ig.map_energies(fn, E, workers=2) - ig.map_energies(fn, E)).max() < 1e-13

@@ -410,6 +410,9 @@ class WideBandLead(Lead):
 
     def interface_size(self, n_region):
         if self.n_interface is None:
+            if self._n is not None and self._n != n_region:
+                raise InputError(f"this wide-band lead is already attached to an interface of {self._n} orbitals; "
+                                 "create one WideBandLead per interface")
             if self._gamma.shape == (2, 2) and n_region % 2:
                 raise InputError("a 2x2 (spin) wide-band gamma needs an interface of spinful orbital pairs")
             self._n = n_region
@@ -493,12 +496,23 @@ def seed_eq7_rotation(theta, phi):
 
 
 class AttachedLead:
-    """A lead attached to a finalized system: the lead and the region orbitals it couples to."""
+    """A lead attached to a finalized system: the lead and the region orbitals it couples to
+    (``interface``, in the order of the lead's self-energy); self_energy, gamma and gamma_factor delegate
+    to the lead."""
 
     def __init__(self, lead, interface, side=None):
         self.lead = lead
         self.interface = np.asarray(interface, dtype=np.int64)
         self.side = side
+
+    def self_energy(self, E):
+        return self.lead.self_energy(E)
+
+    def gamma(self, E):
+        return self.lead.gamma(E)
+
+    def gamma_factor(self, E):
+        return self.lead.gamma_factor(E)
 
     def describe(self):
         d = self.lead.describe()

@@ -22,7 +22,6 @@ dimensionless, inertia in seconds, with ``hbar S_i = mu_i / gamma_i`` from the m
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from ..errors import InputError
 from . import linear_response as lr
-from .linear_response import Accuracy, Device
+from .linear_response import Device
 
 __all__ = [
     "exchange_vertices",

@@ -537,12 +537,12 @@ class FinalizedTightBinding:
             data = data.copy()
             for g in self._gates:
                 data[self._diag_slots[g.sites].ravel()] += g(t)
-        return sp.csr_matrix((data, self._indices, self._indptr), shape=(self.n_orb, self.n_orb))
+        return sp.csr_matrix((data, self._indices.copy(), self._indptr.copy()), shape=(self.n_orb, self.n_orb))
 
     def static_hamiltonian(self, exchange=False):
         """Hamiltonian without gates, and without the exchange term unless ``exchange=True`` (CSR)."""
         data = self._static + (self._exchange_data if exchange else 0.0)
-        return sp.csr_matrix((data, self._indices, self._indptr), shape=(self.n_orb, self.n_orb))
+        return sp.csr_matrix((data, self._indices.copy(), self._indptr.copy()), shape=(self.n_orb, self.n_orb))
 
     @property
     def has_gates(self):
@@ -645,6 +645,7 @@ class FinalizedTightBinding:
                              "for this width (SemiInfiniteLead.strip(width=...) or SemiInfiniteLead.from_system("
                              "fsys, side))")
         self.leads.append(AttachedLead(lead, orbs, side))
+        lead.interface = orbs  # the region orbitals of its (latest) attachment
         self.version += 1
         return len(self.leads) - 1
 
@@ -673,29 +674,30 @@ class FinalizedTightBinding:
         system built by :class:`TightBinding` with an open transport direction)."""
         if self.rgf_problem:
             raise InputError(self.rgf_problem)
-        if gates and exchange:
-            H = self.hamiltonian(t)
-        else:
-            H = self.static_hamiltonian(exchange=exchange)
-            if gates and self._gates:
-                H = H + (self.hamiltonian(t) - self.static_hamiltonian(exchange=True))
-        H = H.tocoo()
-        lr = self.layer_of_orbital[H.row]
-        lc = self.layer_of_orbital[H.col]
-        dl = lc - lr
-        if np.any(np.abs(dl) > 1):
-            raise InputError("the Hamiltonian couples layers that are not neighbours; the recursive Green's function "
-                             "needs nearest-layer coupling")
+        if getattr(self, "_layer_map", None) is None:
+            n = self.n_orb
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self._indptr))
+            lr, lc = self.layer_of_orbital[rows], self.layer_of_orbital[self._indices]
+            dl = lc - lr
+            if np.any(np.abs(dl) > 1):
+                raise InputError("the Hamiltonian couples layers that are not neighbours; the recursive Green's "
+                                 "function needs nearest-layer coupling")
+            li, lj = self.local_index[rows], self.local_index[self._indices]
+            d0, d1 = np.flatnonzero(dl == 0), np.flatnonzero(dl == 1)
+            self._layer_map = (d0, (lr[d0], li[d0], lj[d0]), d1, (lr[d1], li[d1], lj[d1]))
+        d0, i0, d1, i1 = self._layer_map
+        data = self._static + (self._exchange_data if exchange else 0.0)
+        if gates and self._gates:
+            data = data.copy()
+            for g in self._gates:
+                data[self._diag_slots[g.sites].ravel()] += g(t)
         sizes = [len(o) for o in self.layer_orbitals]
         nmax = max(sizes)
         N = len(sizes)
         D = np.zeros((N, nmax, nmax), dtype=complex)
         U = np.zeros((max(N - 1, 1), nmax, nmax), dtype=complex)
-        li, lj = self.local_index[H.row], self.local_index[H.col]
-        m = dl == 0
-        np.add.at(D, (lr[m], li[m], lj[m]), H.data[m])
-        m = dl == 1
-        np.add.at(U, (lr[m], li[m], lj[m]), H.data[m])
+        D[i0] = data[d0]  # CSR entries are unique: plain assignment
+        U[i1] = data[d1]
         diag = [D[k, :sizes[k], :sizes[k]] for k in range(N)]
         up = [U[k, :sizes[k], :sizes[k + 1]] for k in range(N - 1)]
         return diag, up
