@@ -1,7 +1,6 @@
 """Corrections to the seeds that fix a convention: energy-dependent leads in Eq. 19 (G^r G^r -> -dG/dE),
 Onsager reciprocity, the sign of the exchange torque (Eq. 17 vs Eq. 39), the sign of the inertia."""
 import numpy as np
-import pytest
 from scipy import integrate
 
 from spinertia.electrons import SemiInfiniteLead, TightBinding, WideBandLead

@@ -131,3 +131,13 @@ def test_worker_processes_give_the_same_tensors():
     serial = lr.friction(Device.from_system(f, 0.4), V)
     parallel = lr.friction(Device.from_system(f, 0.4, workers=2), V)
     assert np.allclose(serial, parallel, rtol=0, atol=1e-14)
+
+
+def test_finite_temperature_without_a_spectrum_bound():
+    """A device built from matrices probes the radius of its Green's function for the finite-T contour; it
+    reproduces the device built from the finalized system (Gershgorin and lead-band bound)."""
+    f = rashba_strip()
+    a = Device.from_system(f, 0.2, kT=0.05)
+    b = Device(f.hamiltonian(), f.leads, mu=0.2, kT=0.05)
+    assert 0 < b.singularity_radius() <= a.singularity_radius() + 1e-12
+    assert np.allclose(lr.expectation(a, spin_operators(f)), lr.expectation(b, spin_operators(f)), atol=1e-12)

@@ -6,7 +6,7 @@ from spinertia.electrons import ElectronUnits, SemiInfiniteLead, TightBinding
 from spinertia.electrons import linear_response as lr
 from spinertia.electrons.linear_response import Device
 from spinertia.electrons.nonlocal_tensors import pair_tensors, site_pairs, to_spin_parameters
-from spinertia.electrons.tensors import magnet_tensors, spin_operators
+from spinertia.electrons.tensors import magnet_tensors
 from spinertia.errors import InputError
 from spinertia.lattice.geometry import square
 from spinertia.lattice.system import System

@@ -113,7 +113,8 @@ def _texture(table, geometry, base):
 
     table = _table(table, "electrons.texture")
     _check_keys(table, "electrons.texture", SCHEMA["electrons.texture"])
-    kind = _choice(table.get("type", "uniform"), ("uniform", "domain_wall", "skyrmion", "ovf"), "electrons.texture.type")
+    kind = _choice(table.get("type", "uniform"), ("uniform", "domain_wall", "skyrmion", "ovf"),
+                   "electrons.texture.type")
     if kind == "uniform":
         return textures.uniform(geometry, _vec3(table.get("direction", [0, 0, 1]), "electrons.texture.direction"))
     if kind == "domain_wall":
