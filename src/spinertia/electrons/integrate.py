@@ -120,9 +120,9 @@ def fermi_poles(mu, kT, e_min, e_max, tol=1e-12, max_poles=1000):
         if _ozaki_error(n, min(xmin, -1.0), max(xmax, 1.0)) <= tol:
             break
         if n >= max_poles:
-            raise InputError(f"kT = {kT:g} is too small for the spectrum width {e_max - e_min:.3g}: the Fermi expansion "
-                             f"needs more than {max_poles} poles; use kT = 0 (exact zero-temperature contour) or "
-                             "raise max_poles")
+            raise InputError(f"kT = {kT:g} is too small for the spectrum width {e_max - e_min:.3g}: the Fermi "
+                             f"expansion needs more than {max_poles} poles; use kT = 0 (exact zero-temperature "
+                             "contour) or raise max_poles")
         n = min(int(n * 1.5) + 1, max_poles)
     z, R = ozaki_poles(n)
     return mu + 1j * z * kT, 2.0 * R * kT

@@ -23,7 +23,8 @@ from .leads import RotatedLead, SemiInfiniteLead, WideBandLead
 from .rgf import RGF
 from .tightbinding import PAULI
 
-__all__ = ["transmission", "spin_transmission", "spin_spectra", "dos", "spectral_dos", "local_spin_density", "site_moments",
+__all__ = ["transmission", "spin_transmission", "spin_spectra", "dos", "spectral_dos", "local_spin_density",
+           "site_moments",
            "spectrum_bounds", "densities", "Densities", "equilibrium_blocks", "lead_band_edges"]
 
 
@@ -48,8 +49,8 @@ def transmission(obj, energies, p=1, q=0, t=0.0):
 def _spin_sources(leads, p, q, E):
     for k in (p, q):
         if not getattr(leads[k].lead, "spin_collinear_z", False):
-            raise InputError(f"lead {k} mixes the spins along z; spin-resolved transmission needs normal leads or leads "
-                             "magnetized along z")
+            raise InputError(f"lead {k} mixes the spins along z; spin-resolved transmission needs normal leads or "
+                             "leads magnetized along z")
     Wq = leads[q].lead.gamma_factor(E)
     sq = (leads[q].interface % 2)[:, None]
     return Wq.shape[1], np.hstack([np.where(sq == 0, Wq, 0), np.where(sq == 1, Wq, 0)])

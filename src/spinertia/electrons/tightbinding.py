@@ -641,8 +641,8 @@ class FinalizedTightBinding:
         if n_lead != len(orbs):
             where = f"the {side} layer" if side else "the given interface"
             raise InputError(f"lead does not match the scattering region: it couples to {n_lead} orbitals but "
-                             f"{where} has {len(orbs)} ({len(orbs) // self.block} sites x {self.block}); build the lead "
-                             "for this width (SemiInfiniteLead.strip(width=...) or SemiInfiniteLead.from_system("
+                             f"{where} has {len(orbs)} ({len(orbs) // self.block} sites x {self.block}); build the "
+                             "lead for this width (SemiInfiniteLead.strip(width=...) or SemiInfiniteLead.from_system("
                              "fsys, side))")
         self.leads.append(AttachedLead(lead, orbs, side))
         lead.interface = orbs  # the region orbitals of its (latest) attachment

@@ -172,8 +172,9 @@ def compute(checks, quick=False, progress=False):
     channels = np.sum(np.abs(E[:, None] - ONSITE + 2 * np.cos(q)[None, :]) < 2, axis=1)
     checks.add(F, "(a) no magnetization: max |T_up - T_down|", float(np.abs(Tn[:, 0] - Tn[:, 1]).max()), 0.0,
                "spin degeneracy (seed: 'spin-degenerate transmission coefficients')", abs_tol=1e-10)
-    checks.add(F, "(a) no magnetization: max |T_s - open channels per spin|", float(np.abs(Tn - channels[:, None]).max()),
-               0.0, "clean 40-wide strip = its leads: one per open transverse mode |E - 4 + 2 cos(n pi/41)| < 2",
+    checks.add(F, "(a) no magnetization: max |T_s - open channels per spin|",
+               float(np.abs(Tn - channels[:, None]).max()), 0.0,
+               "clean 40-wide strip = its leads: one per open transverse mode |E - 4 + 2 cos(n pi/41)| < 2",
                abs_tol=1e-9)
     checks.add(F, "(b) no magnetization: max |DOS_up - DOS_down| / max DOS",
                float(np.abs(Dn[:, 0] - Dn[:, 1]).max() / Dn.max()), 0.0, "spin degeneracy", abs_tol=1e-10)
