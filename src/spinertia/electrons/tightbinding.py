@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError
+from ..lattice.finalized import check_spins
 from ..lattice.geometry import Bond, Lattice
 from ..lattice.system import System
 
@@ -78,24 +79,9 @@ def spin_rotation(direction):
                      [np.exp(0.5j * phi) * s, np.exp(0.5j * phi) * c]])
 
 
-def check_texture(texture, n_sites, name="texture", tol=1e-6):
-    """Validate an (n_sites, 3) array of unit vectors; returns a normalized float copy."""
-    m = np.array(texture, dtype=float)
-    if m.shape != (n_sites, 3):
-        raise InputError(f"{name} must have shape ({n_sites}, 3) (one unit vector per site of this lattice, in "
-                         f"the site order of spinertia.lattice.System), got {m.shape}; build it with "
-                         "spinertia.lattice.textures on the same lattice and size (tb.geometry)")
-    bad = ~np.all(np.isfinite(m), axis=1)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputError(f"{name}: site {i} is not finite: {m[i].tolist()}")
-    norm = np.linalg.norm(m, axis=1)
-    off = np.abs(norm - 1) > tol
-    if off.any():
-        i = int(np.argmax(off))
-        raise InputError(f"{name}: site {i} is not a unit vector (|m| = {norm[i]:.8g}); normalize it (m / |m|) "
-                         "and put a site-dependent magnitude into J instead")
-    return m / norm[:, None]
+def check_texture(texture, n_sites, name="texture"):
+    """Validate an (n_sites, 3) array of unit vectors (site order of spinertia.lattice.System); normalized copy."""
+    return check_spins(texture, n_sites, name)
 
 
 class _Gate:
