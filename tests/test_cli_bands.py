@@ -117,7 +117,7 @@ def test_json_output_format(square):
     assert r["omega"][0][0] < 0 < r["omega"][1][0]  # sigma = +1: precessional Re < 0, inertial Re > 0
 
 
-def test_seed001_example_equals_preset_R3(tmp_path):
+def test_ghosh2025_example_equals_preset_R3(tmp_path):
     assert run(EXAMPLES / "bands_ghosh2025.toml", tmp_path) == 0
     ds = xr.load_dataset(tmp_path / "bands.nc", engine="h5netcdf")
     assert list(ds["sigma"].values) == [1, -1] and list(ds["band"].values) == ["p1", "p2", "n1", "n2"]

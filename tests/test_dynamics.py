@@ -101,7 +101,7 @@ def test_isotropic_tensors_equal_scalars(ham):
     np.testing.assert_allclose(a, b, atol=1e-14)
 
 
-def test_seed003_convention_is_the_sign_flipped_tensor(ham):
+def test_spin_convention_is_the_sign_flipped_tensor(ham):
     a = run(InertialLLG(dyn(ham, 0.03, 0.07)), 3.0, 1e-3, out=0.5).Y
     b = run(InertialLLG(dyn(ham, -0.03, -0.07), convention="spin"), 3.0, 1e-3, out=0.5).Y
     np.testing.assert_allclose(a, b, atol=1e-14)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from spinertia.electrons import (RGF, ElectronUnits, RotatedLead, SemiInfiniteLead, TightBinding, WideBandLead,
-                                 lesser_dense, retarded_dense, seed_eq7_rotation, spin_rotation)
+                                 lesser_dense, retarded_dense, xu2023_eq7_rotation, spin_rotation)
 from spinertia.electrons import integrate as ig
 from spinertia.electrons import observables as ob
 from spinertia.electrons.tightbinding import PAULI
@@ -186,7 +186,7 @@ def test_rotated_lead_equals_lead_magnetized_along_m():
     U = spin_rotation(m)
     assert np.allclose(U @ PAULI[2] @ U.conj().T, np.einsum("a,aij->ij", m, PAULI))
     # Xu et al. 2023, Eq. 7 as printed: R^dagger sigma_z R points along (-theta, -phi)
-    R = seed_eq7_rotation(1.1, 0.7)
+    R = xu2023_eq7_rotation(1.1, 0.7)
     mm = np.array([-np.sin(1.1) * np.cos(0.7), np.sin(1.1) * np.sin(0.7), np.cos(1.1)])
     assert np.allclose(R.conj().T @ PAULI[2] @ R, np.einsum("a,aij->ij", mm, PAULI))
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from spinertia.reproduce import seed003_electrons as fig3
+from spinertia.reproduce import xu2023_transport as fig3
 
 
 @pytest.fixture(scope="module")

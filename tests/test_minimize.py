@@ -17,7 +17,7 @@ A = 5e-10
 J = 1e-3 * E_CHARGE
 
 
-def seed003_system(n=40, periodic=False, kind="bulk"):
+def xu2023_system(n=40, periodic=False, kind="bulk"):
     s = System(square(A), (n, n), periodic=periodic, mu=MU_B)
     s.add_exchange(J, shell=1).add_dmi(0.2 * J, shell=1, kind=kind).add_anisotropy(0.07 * J)
     return s.finalized(ReducedUnits(HBAR / J))
@@ -104,7 +104,7 @@ def test_fixed_sites_are_pinned():
 
 
 def test_non_convergence_is_reported_never_hidden():
-    fin = seed003_system(20, periodic=True)
+    fin = xu2023_system(20, periodic=True)
     m0 = tx.skyrmion(fin, None, 4 * A, kind="bloch", wall_width=2.67 * A)
     with pytest.warns(NotConvergedWarning, match="max_iter"):
         res = minimize(fin, m0, max_iter=3)
@@ -143,7 +143,7 @@ def test_equals_damped_dynamics_for_a_small_system():
     from spinertia.dynamics.models import LLG
     from spinertia.dynamics.simulate import simulate
 
-    fin = seed003_system(12, periodic=False)
+    fin = xu2023_system(12, periodic=False)
     m0 = tx.skyrmion(fin, None, 2.5 * A, kind="bloch", wall_width=1.5 * A)
     res = minimize(fin, m0, rtol=1e-9)
     assert res.converged
@@ -155,8 +155,8 @@ def test_equals_damped_dynamics_for_a_small_system():
     np.testing.assert_allclose(m_llg, res.spins, atol=1e-5)
 
 
-def test_seed003_skyrmion_relaxes_to_unit_charge():
-    fin = seed003_system(40, periodic=False)
+def test_xu2023_skyrmion_relaxes_to_unit_charge():
+    fin = xu2023_system(40, periodic=False)
     m0 = tx.skyrmion(fin, None, 5 * A, kind="bloch", wall_width=2.67 * A)
     res = minimize(fin, m0)
     assert res.converged and res.iterations < 500

@@ -28,7 +28,7 @@ def same_bands(m1, m2, k=K):
         assert np.abs(w1 - w2).max() <= 1e-12 * np.abs(w2).max()
 
 
-def explicit_seed001(**extra):
+def explicit_ghosh2025(**extra):
     """Seed-001 checkerboard written out bond by bond (R2 parameters), as a [system] table."""
     t = {
         "lattice": "checkerboard", "a": "2.87 A", "b": "2.87 A", "size": [4, 4],
@@ -45,7 +45,7 @@ def explicit_seed001(**extra):
 
 
 # ------------------------------------------------------------------------------------ one description
-def test_example_seed001_system_equals_spinwave_preset_R3():
+def test_example_ghosh2025_system_equals_spinwave_preset_R3():
     raw = tomllib.loads((ROOT / "examples" / "bands_ghosh2025.toml").read_text())
     sysm = build_system(raw["system"])
     assert isinstance(sysm, System) and sysm.size == (8, 4, 1)
@@ -55,7 +55,7 @@ def test_example_seed001_system_equals_spinwave_preset_R3():
 def test_explicit_chiral_cross_inertia_equals_R4():
     """xi_AB / 4 sgn(delta_y) z on the +-b y bonds: two [[system.pair_inertia]] tables with opposite xi."""
     xi_b = "10 fs"  # 40 fs / z
-    t = explicit_seed001(pair_inertia=[
+    t = explicit_ghosh2025(pair_inertia=[
         {"xi": [0, 0, xi_b], "bonds": [["A", "B", [0, -1]]]},       # A -> B at (0, +b)
         {"xi": [0, 0, "-10 fs"], "bonds": [["A", "B", [-1, 0]]]},   # A -> B at (0, -b)
     ])

@@ -1,4 +1,4 @@
-"""Command line interface: ``spinertia run | modes | bands | reproduce``.
+"""Command line interface: ``spinertia run | modes | bands | electrons | reproduce``.
 
 Exit codes: 0 success, 1 unavailable feature or unexpected failure, 2 bad input (message, no
 traceback), 3 the simulation diverged (partial result written), 130 interrupted (partial result
@@ -118,8 +118,10 @@ def build_parser():
     p.set_defaults(func=cmd_reproduce)
 
     from .bands import add_bands_parser
+    from .electrons import add_electrons_parser
 
     add_bands_parser(sub)
+    add_electrons_parser(sub)
     return parser
 
 

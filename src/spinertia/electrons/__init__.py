@@ -11,7 +11,7 @@ Energies in units of the hopping t, hbar = 1 (:mod:`spinertia.electrons.units` c
 See docs/electrons_core.md.
 """
 from .integrate import fermi
-from .leads import RotatedLead, SemiInfiniteLead, WideBandLead, seed_eq7_rotation
+from .leads import RotatedLead, SemiInfiniteLead, WideBandLead, xu2023_eq7_rotation
 from .observables import (densities, dos, local_spin_density, spectral_dos, spin_spectra, spin_transmission,
                           transmission)
 from .rgf import RGF, RGFSolution, lesser_dense, retarded_dense, self_energy_dense
@@ -19,6 +19,6 @@ from .tightbinding import PAULI, FinalizedTightBinding, TightBinding, spin_rotat
 from .units import ElectronUnits
 
 __all__ = ["TightBinding", "FinalizedTightBinding", "PAULI", "spin_rotation", "SemiInfiniteLead", "WideBandLead",
-           "RotatedLead", "seed_eq7_rotation", "RGF", "RGFSolution", "retarded_dense", "lesser_dense",
+           "RotatedLead", "xu2023_eq7_rotation", "RGF", "RGFSolution", "retarded_dense", "lesser_dense",
            "self_energy_dense", "ElectronUnits", "fermi", "transmission", "spin_transmission", "spin_spectra", "dos",
            "spectral_dos", "local_spin_density", "densities"]

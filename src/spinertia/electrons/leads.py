@@ -38,7 +38,7 @@ import scipy.linalg as sla
 from ..errors import InputError
 from .tightbinding import PAULI, spin_rotation
 
-__all__ = ["SemiInfiniteLead", "WideBandLead", "RotatedLead", "AttachedLead", "seed_eq7_rotation"]
+__all__ = ["SemiInfiniteLead", "WideBandLead", "RotatedLead", "AttachedLead", "xu2023_eq7_rotation"]
 
 _CACHE_SIZE = 512
 
@@ -450,7 +450,7 @@ class RotatedLead(Lead):
     exp(-i theta sigma_y/2) exp(-i phi sigma_z/2), gives R^dagger sigma_z R = sigma . (-sin theta cos phi,
     sin theta sin phi, cos theta), i.e. the direction (-theta, -phi); ``spin_rotation`` uses the factors in
     the order exp(-i phi sigma_z/2) exp(-i theta sigma_y/2) so that m = (theta, phi) (see
-    :func:`seed_eq7_rotation`).
+    :func:`xu2023_eq7_rotation`).
     """
 
     def __init__(self, lead, direction):
@@ -485,7 +485,7 @@ class RotatedLead(Lead):
         return {"kind": "rotated", "direction": self.direction.tolist(), "base": self.base.describe()}
 
 
-def seed_eq7_rotation(theta, phi):
+def xu2023_eq7_rotation(theta, phi):
     """The rotation matrix as printed in Xu et al. 2023, Eq. 7: exp(-i theta sigma_y/2) exp(-i phi sigma_z/2).
 
     Kept for comparison: R^dagger sigma_z R = sigma . (-sin theta cos phi, sin theta sin phi, cos theta), not

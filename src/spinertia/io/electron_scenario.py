@@ -51,7 +51,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import HBAR, parse_quantity
-from .scenario import _check_keys, _choice, _number, _quantity, _require, _table, read_toml
+from .validate import check_keys, choice, number, quantity, read_toml, require
+from .validate import table as as_table
 from .system_scenario import build_system
 
 __all__ = ["ElectronScenario", "load_electron_scenario", "electron_scenario_from_dict", "QUANTITIES"]
@@ -96,13 +97,13 @@ def _energy_t(value, where, units):
     """Energy in units of t: a number (already in t) or a string with an energy unit ('0.3 eV')."""
     if isinstance(value, str):
         return parse_quantity(value, "energy", name=where) / units.energy_J
-    return _number(value, where)
+    return number(value, where)
 
 
 def _vec3(value, where):
     if not isinstance(value, (list, tuple)) or len(value) != 3:
         raise InputError(f"{where} must be a list of 3 numbers, got {value!r}")
-    v = np.array([_number(x, f"{where}[{i}]") for i, x in enumerate(value)])
+    v = np.array([number(x, f"{where}[{i}]") for i, x in enumerate(value)])
     if np.linalg.norm(v) == 0:
         raise InputError(f"{where} must be non-zero")
     return v / np.linalg.norm(v)
@@ -111,33 +112,33 @@ def _vec3(value, where):
 def _texture(table, geometry, base):
     from ..lattice import textures
 
-    table = _table(table, "electrons.texture")
-    _check_keys(table, "electrons.texture", SCHEMA["electrons.texture"])
-    kind = _choice(table.get("type", "uniform"), ("uniform", "domain_wall", "skyrmion", "ovf"),
+    table = as_table(table, "electrons.texture")
+    check_keys(table, "electrons.texture", SCHEMA["electrons.texture"])
+    kind = choice(table.get("type", "uniform"), ("uniform", "domain_wall", "skyrmion", "ovf"),
                    "electrons.texture.type")
     if kind == "uniform":
         return textures.uniform(geometry, _vec3(table.get("direction", [0, 0, 1]), "electrons.texture.direction"))
     if kind == "domain_wall":
         kw = {}
         if "width" in table:
-            kw["width"] = _quantity(table["width"], "length", "electrons.texture.width", positive=True)
+            kw["width"] = quantity(table["width"], "length", "electrons.texture.width", positive=True)
         if "kind" in table:
-            kw["kind"] = _choice(table["kind"], ("bloch", "neel"), "electrons.texture.kind")
+            kw["kind"] = choice(table["kind"], ("bloch", "neel"), "electrons.texture.kind")
         if "normal" in table:
             kw["normal"] = _vec3(table["normal"], "electrons.texture.normal")
         return textures.domain_wall(geometry, **kw)
     if kind == "skyrmion":
         kw = {}
         if "radius" in table:
-            kw["radius"] = _quantity(table["radius"], "length", "electrons.texture.radius", positive=True)
+            kw["radius"] = quantity(table["radius"], "length", "electrons.texture.radius", positive=True)
         if "kind" in table:
-            kw["kind"] = _choice(table["kind"], ("neel", "bloch"), "electrons.texture.kind")
+            kw["kind"] = choice(table["kind"], ("neel", "bloch"), "electrons.texture.kind")
         if "polarity" in table:
-            kw["polarity"] = int(_number(table["polarity"], "electrons.texture.polarity"))
+            kw["polarity"] = int(number(table["polarity"], "electrons.texture.polarity"))
         return textures.skyrmion(geometry, **kw)
     from .ovf import read_spins
 
-    path = Path(_require(table, "file", "electrons.texture"))
+    path = Path(require(table, "file", "electrons.texture"))
     if not path.is_absolute() and base is not None:
         path = Path(base).parent / path
     m = read_spins(path)
@@ -151,17 +152,17 @@ def _texture(table, geometry, base):
 def _leads(table, fsys):
     from ..electrons import SemiInfiniteLead, WideBandLead
 
-    table = _table(table, "electrons.leads")
-    _check_keys(table, "electrons.leads", SCHEMA["electrons.leads"])
-    kind = _choice(table.get("type", "semi_infinite"), ("semi_infinite", "wide_band", "none"), "electrons.leads.type")
+    table = as_table(table, "electrons.leads")
+    check_keys(table, "electrons.leads", SCHEMA["electrons.leads"])
+    kind = choice(table.get("type", "semi_infinite"), ("semi_infinite", "wide_band", "none"), "electrons.leads.type")
     if kind == "none":
         return 0
     if kind == "wide_band":
-        gamma = _number(_require(table, "gamma", "electrons.leads"), "electrons.leads.gamma", positive=True)
+        gamma = number(require(table, "gamma", "electrons.leads"), "electrons.leads.gamma", positive=True)
         for side in ("left", "right"):
             fsys.attach_lead(WideBandLead(gamma), side=side)
         return 2
-    J = _number(table.get("exchange", 0.0), "electrons.leads.exchange")
+    J = number(table.get("exchange", 0.0), "electrons.leads.exchange")
     direction = _vec3(table.get("direction", [0, 0, 1]), "electrons.leads.direction")
     for side in ("left", "right"):
         fsys.attach_lead(SemiInfiniteLead.from_system(fsys, side, exchange=J, direction=direction), side=side)
@@ -172,26 +173,26 @@ def electron_scenario_from_dict(raw, path=None) -> ElectronScenario:
     """Validate a parsed TOML document (see the module docstring)."""
     from ..electrons import ElectronUnits, TightBinding
 
-    raw = _table(raw, "")
-    _check_keys(raw, "", SCHEMA[""])
-    meta = _table(raw.get("meta", {}), "meta")
-    _check_keys(meta, "meta", SCHEMA["meta"])
-    sysm = build_system(_require(raw, "system", ""))
-    el = _table(_require(raw, "electrons", ""), "electrons")
-    _check_keys(el, "electrons", SCHEMA["electrons"])
-    units = ElectronUnits(_number(el.get("hopping_eV", 1.0), "electrons.hopping_eV", positive=True))
-    orbitals = int(_number(el.get("orbitals", 1), "electrons.orbitals", positive=True))
+    raw = as_table(raw, "")
+    check_keys(raw, "", SCHEMA[""])
+    meta = as_table(raw.get("meta", {}), "meta")
+    check_keys(meta, "meta", SCHEMA["meta"])
+    sysm = build_system(require(raw, "system", ""))
+    el = as_table(require(raw, "electrons", ""), "electrons")
+    check_keys(el, "electrons", SCHEMA["electrons"])
+    units = ElectronUnits(number(el.get("hopping_eV", 1.0), "electrons.hopping_eV", positive=True))
+    orbitals = int(number(el.get("orbitals", 1), "electrons.orbitals", positive=True))
     periodic = (False,) + tuple(sysm.periodic[1:])
     notes = []
     if sysm.periodic[0]:
         notes.append("the transport direction (first lattice vector) is open for the electrons (leads)")
     tb = TightBinding(sysm.lattice, sysm.size, periodic=periodic, orbitals=orbitals,
-                      hopping=_number(el.get("hopping", 1.0), "electrons.hopping"))
+                      hopping=number(el.get("hopping", 1.0), "electrons.hopping"))
     if "onsite" in el:
         tb.add_onsite(_energy_t(el["onsite"], "electrons.onsite", units))
     if el.get("rashba", 0.0):
         tb.add_rashba(_energy_t(el["rashba"], "electrons.rashba", units))
-    J = _energy_t(_require(el, "exchange", "electrons"), "electrons.exchange", units)
+    J = _energy_t(require(el, "exchange", "electrons"), "electrons.exchange", units)
     tex = _texture(el.get("texture", {}), tb.geometry, path)
     tb.set_exchange(J, tex)
     fsys = tb.finalized()
@@ -206,28 +207,28 @@ def electron_scenario_from_dict(raw, path=None) -> ElectronScenario:
     mus = [mu + bias / 2, mu - bias / 2] if n_leads == 2 else [mu]
     if "kT" in el and "temperature" in el:
         raise InputError("[electrons]: give kT (units of t) or temperature (kelvin), not both")
-    kT = _number(el["kT"], "electrons.kT") if "kT" in el else \
-        units.kT(_quantity(el.get("temperature", 0.0), "temperature", "electrons.temperature", nonnegative=True))
+    kT = number(el["kT"], "electrons.kT") if "kT" in el else \
+        units.kT(quantity(el.get("temperature", 0.0), "temperature", "electrons.temperature", nonnegative=True))
     if kT < 0:
         raise InputError(f"electrons.kT must be >= 0, got {kT}")
     if "spin" in el:
-        spin = _number(el["spin"], "electrons.spin", positive=True)
+        spin = number(el["spin"], "electrons.spin", positive=True)
     else:
         nsub = sysm.lattice.n_sub
         sub = np.flatnonzero(fsys.exchange_J != 0) % nsub
         spin = float(np.sum(sysm.mu[sub] / sysm.gamma[sub]) / HBAR)
-    comp = _table(raw.get("compute", {}), "compute")
-    _check_keys(comp, "compute", SCHEMA["compute"])
+    comp = as_table(raw.get("compute", {}), "compute")
+    check_keys(comp, "compute", SCHEMA["compute"])
     q = comp.get("quantities", ["alpha", "inertia", "eta"])
     if not isinstance(q, list) or not q:
         raise InputError(f"compute.quantities must be a non-empty list of names from {', '.join(QUANTITIES)}")
-    quantities = tuple(_choice(x, QUANTITIES, f"compute.quantities[{i}]") for i, x in enumerate(q))
-    omegas = np.array([_number(w, f"compute.omegas[{i}]", positive=True)
+    quantities = tuple(choice(x, QUANTITIES, f"compute.quantities[{i}]") for i, x in enumerate(q))
+    omegas = np.array([number(w, f"compute.omegas[{i}]", positive=True)
                        for i, w in enumerate(comp.get("omegas", []))])
     if "alpha_omega" in quantities and not omegas.size:
         raise InputError("compute.quantities has alpha_omega: give compute.omegas = [...] (units of t/hbar)")
-    cutoff = _quantity(comp["cutoff"], "length", "compute.cutoff", positive=True) if "cutoff" in comp else None
-    bias_V = _number(comp.get("bias_V", 1e-3), "compute.bias_V", positive=True)
+    cutoff = quantity(comp["cutoff"], "length", "compute.cutoff", positive=True) if "cutoff" in comp else None
+    bias_V = number(comp.get("bias_V", 1e-3), "compute.bias_V", positive=True)
     if len(set(mus)) > 1 and set(quantities) & {"inertia", "eta", "alpha_omega", "btb"}:
         raise InputError("with a bias only alpha, pairs (damping), torques and adiabatic are computed; remove "
                          f"{sorted(set(quantities) & {'inertia', 'eta', 'alpha_omega', 'btb'})} or set bias = 0")

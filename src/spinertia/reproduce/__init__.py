@@ -33,6 +33,7 @@ REGISTRY: dict[str, str] = {
     "webb2026": "spinertia.reproduce.webb2026",
     "ghosh2025": "spinertia.reproduce.ghosh2025",
     "xu2023": "spinertia.reproduce.xu2023",
+    "xu2023_transport": "spinertia.reproduce.xu2023_transport",
 }
 
 

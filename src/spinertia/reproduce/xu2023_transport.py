@@ -1,4 +1,4 @@
-"""Reproduction of seed 003's Fig. 3: spin-resolved transmission and DOS of the 40 x 40 lattice with
+"""Reproduction of Xu et al. 2023, Fig. 3: spin-resolved transmission and DOS of the 40 x 40 lattice with
 and without a relaxed skyrmion (Xu et al. 2023, Sec. V).
 
 Seed 003: "Figure 3 shows the transmission coefficient and density of states (DOS) as a function of the
@@ -11,15 +11,15 @@ spin-up component", with J = 2 and hopping t = 1.
 Model (see docs/electrons_core.md): H = sum_i (4t + J sigma . m_i) - t sum_<ij> c_i^dag c_j on the 40 x 40
 square lattice, normal semi-infinite leads (on-site 4t, same hopping) on the left and right edges: the
 lead band is [0, 8].  The band window [0, 8] with its three regions needs the on-site 4t and the
-splitting +-J of J sigma . m (the J/2 of the seed's Eqs. 32/A5, J s . M = (J/2) sigma . M, would put the
+splitting +-J of J sigma . m (the J/2 of the paper's Eqs. 32/A5, J s . M = (J/2) sigma . M, would put the
 region edges at J/2 and 8 - J/2).  "Without Sk" is the unmagnetized lattice (J sigma . m absent: the only
 spin-degenerate case); the uniform ferromagnet m = +z is computed as the reference of the analytic
-band edges.  The skyrmion is the Bloch skyrmion of seed 003's Eq. 38 parameters relaxed by
-:func:`spinertia.reproduce.seed003.relax_case`, twice: relaxed with periodic boundaries (no edge
-canting; m_z = 0.999999 on the edge columns), which reproduces the seed's fully polarized regions, and
+band edges.  The skyrmion is the Bloch skyrmion of Xu et al. 2023, Eq. 38 parameters relaxed by
+:func:`spinertia.reproduce.xu2023.relax_case`, twice: relaxed with periodic boundaries (no edge
+canting; m_z = 0.999999 on the edge columns), which reproduces the paper's fully polarized regions, and
 relaxed with open boundaries, where the DMI cants the edge spins by ~27 degrees and the electrons leave
 the magnet with their spin along the canted exit column: the "fully polarized" regions then reach only
-|P_T| ~ 0.85 (the seed does not say how its boundary was treated).
+|P_T| ~ 0.85 (the paper does not say how its boundary was treated).
 
 Independent checks: the clean strip's channel staircase; the uniform ferromagnet decouples into
 transverse modes and spins, each a 1D chain with a square potential +-J over 40 sites, solved here by
@@ -45,11 +45,11 @@ from ..electrons import RGF, SemiInfiniteLead, TightBinding
 from ..electrons import observables as ob
 from ..lattice import textures as tx
 from ..lattice.geometry import square
-from . import seed003, seed_result
+from . import paper_result, xu2023
 from .checks import Checks, checks_table
 
-SEED = "003e"
-TITLE = "Spin-resolved transmission and DOS with and without a skyrmion (seed 003, Fig. 3)"
+PAPER = "xu2023_transport"
+TITLE = "Spin-resolved transmission and DOS with and without a skyrmion (Xu et al. 2023, Fig. 3)"
 FIGURES = ("fig3_transmission_dos.png",)
 
 L = 40
@@ -65,7 +65,7 @@ def energy_grid(n):
 
 def build(texture=None, Jx=J):
     """40 x 40 region, on-site 4t, J sigma . m (if texture), two normal strip leads."""
-    tb = TightBinding(square(seed003.parameters()["a"]), (L, L)).add_onsite(ONSITE)
+    tb = TightBinding(square(xu2023.parameters()["a"]), (L, L)).add_onsite(ONSITE)
     if texture is not None:
         tb.set_exchange(Jx, texture)
     f = tb.finalized()
@@ -143,10 +143,10 @@ def compute(checks, quick=False, progress=False):
     n_E = 81 if quick else 321
     E = energy_grid(n_E)
     dE = 8.0 / n_E
-    P = seed003.parameters()
+    P = xu2023.parameters()
     t0 = time.perf_counter()
-    case = seed003.relax_case(P, "bulk", periodic=True)
-    case_open = seed003.relax_case(P, "bulk", periodic=False)
+    case = xu2023.relax_case(P, "bulk", periodic=True)
+    case_open = xu2023.relax_case(P, "bulk", periodic=False)
     t_relax = time.perf_counter() - t0
     fs0 = build(None)
     fsu = build(tx.uniform(fs0.geometry))
@@ -171,7 +171,7 @@ def compute(checks, quick=False, progress=False):
     q = np.pi * np.arange(1, L + 1) / (L + 1)
     channels = np.sum(np.abs(E[:, None] - ONSITE + 2 * np.cos(q)[None, :]) < 2, axis=1)
     checks.add(F, "(a) no magnetization: max |T_up - T_down|", float(np.abs(Tn[:, 0] - Tn[:, 1]).max()), 0.0,
-               "spin degeneracy (seed: 'spin-degenerate transmission coefficients')", abs_tol=1e-10)
+               "spin degeneracy (paper: 'spin-degenerate transmission coefficients')", abs_tol=1e-10)
     checks.add(F, "(a) no magnetization: max |T_s - open channels per spin|",
                float(np.abs(Tn - channels[:, None]).max()), 0.0,
                "clean 40-wide strip = its leads: one per open transverse mode |E - 4 + 2 cos(n pi/41)| < 2",
@@ -190,22 +190,22 @@ def compute(checks, quick=False, progress=False):
                "only spin down propagates below the spin-up band bottom J + 2(1 - cos(pi/41)) = "
                f"{Eb:.4f}; spin up tunnels with T ~ exp(-2 kappa 40) < 1e-12", abs_tol=1e-9)
     checks.add(F, "uniform: edge of the fully polarized (P_T < -0.99) window from below", _window_edge(E, Pu, -1),
-               Eb, "spin-up band bottom J + 2(1 - cos(pi/41)) (seed: |J| = 2)", abs_tol=dE + 0.02,
+               Eb, "spin-up band bottom J + 2(1 - cos(pi/41)) (paper: |J| = 2)", abs_tol=dE + 0.02,
                tol=f"abs {dE + 0.02:.3f} (grid step + tunnelling tail)")
     checks.add(F, "uniform: edge of the fully polarized (P_T > 0.99) window from above", _window_edge(E, Pu, 1),
-               8 - Eb, "spin-down band top 8 - J - 2(1 - cos(pi/41)) (seed: 8 - |J| = 6)", abs_tol=dE + 0.02,
+               8 - Eb, "spin-down band top 8 - J - 2(1 - cos(pi/41)) (paper: 8 - |J| = 6)", abs_tol=dE + 0.02,
                tol=f"abs {dE + 0.02:.3f} (grid step + tunnelling tail)")
     Th = data["tm_half"]
     Ph = (Th[:, 0] - Th[:, 1]) / np.maximum(Th[:, 0] + Th[:, 1], 1e-300)
     edge_half = _window_edge(E, Ph, -1)
-    checks.add(F, "J/2 reading (on-site (J/2) sigma . m, seed Eqs. 32/A5): polarized window edge", edge_half,
+    checks.add(F, "J/2 reading (on-site (J/2) sigma . m, paper's Eqs. 32/A5): polarized window edge", edge_half,
                band_bottom(J / 2), "spin-up band bottom J/2 + 2(1 - cos(pi/41)): the region edges would sit at "
-               "J/2 = 1 and 8 - J/2 = 7, not at the seed's |J| = 2 and 8 - |J| = 6", abs_tol=dE + 0.02,
+               "J/2 = 1 and 8 - J/2 = 7, not at the paper's |J| = 2 and 8 - |J| = 6", abs_tol=dE + 0.02,
                tol=f"abs {dE + 0.02:.3f}")
     Ts, Ds = data["skyrmion"]
     Ps = (Ts[:, 0] - Ts[:, 1]) / (Ts[:, 0] + Ts[:, 1])
     checks.add(F, "skyrmion texture (periodic relaxation): topological charge", case["Q"], -1.0,
-               "seed003.relax_case (40 x 40 torus, Eq. 38 parameters); used on the open 40 x 40 electron region",
+               "xu2023.relax_case (40 x 40 torus, Eq. 38 parameters); used on the open 40 x 40 electron region",
                abs_tol=1e-3)
     checks.add(F, "(c) skyrmion: max |T_up(E) - T_down(8 - E)|", float(np.abs(Ts[:, 0] - Ts[::-1, 1]).max()), 0.0,
                "chiral symmetry (-1)^(x+y) i sigma_y K of the bipartite lattice: H - 4 -> -(H - 4), up <-> down",
@@ -216,14 +216,14 @@ def compute(checks, quick=False, progress=False):
     reg3 = (E > 8 - Eb + 0.2) & (E < 7.9)
     reg2 = (E > Eb + 0.25) & (E < 8 - Eb - 0.25)  # within ~0.2 of an edge the opening spin rises from 0
     checks.add(F, f"(c) skyrmion, region (i) {E[reg1].min():.2f} < E < {E[reg1].max():.2f}: max P_T",
-               float(Ps[reg1].max()), -1.0, "seed: only spin-down electrons transmit for 0 < E < |J|",
+               float(Ps[reg1].max()), -1.0, "paper: only spin-down electrons transmit for 0 < E < |J|",
                abs_tol=1e-3, tol="abs 1e-3")
     checks.add(F, f"(c) skyrmion, region (iii) {E[reg3].min():.2f} < E < {E[reg3].max():.2f}: min P_T",
-               float(Ps[reg3].min()), 1.0, "seed: fully polarized with spin-up component for 8 - |J| < E < 8",
+               float(Ps[reg3].min()), 1.0, "paper: fully polarized with spin-up component for 8 - |J| < E < 8",
                abs_tol=1e-3, tol="abs 1e-3")
     both = float(np.minimum(Ts[reg2, 0], Ts[reg2, 1]).min())
     checks.add(F, f"(c) skyrmion, region (ii) {E[reg2].min():.2f} < E < {E[reg2].max():.2f}: min over E of "
-               "min(T_up, T_down)", both, "> 0.5", "seed: both spin-up and spin-down electrons transmit for "
+               "min(T_up, T_down)", both, "> 0.5", "paper: both spin-up and spin-down electrons transmit for "
                "|J| < E < 8 - |J| (0.25 from the edges, where the opening spin channel rises from zero)",
                passed=both > 0.5, tol="> 0.5")
     To, Do = data["skyrmion_open"]
@@ -248,8 +248,8 @@ def plot(data, path, dpi=110):
     fig = Figure(figsize=(16, 7), constrained_layout=True)
     FigureCanvasAgg(fig)
     axs = fig.subplots(2, 4, sharex=True)
-    titles = {"none": "no magnetization (seed Fig. 3(a, b))", "uniform": "uniform m = +z, J = 2 (reference)",
-              "skyrmion": "skyrmion, J = 2 (seed Fig. 3(c, d))",
+    titles = {"none": "no magnetization (paper's Fig. 3(a, b))", "uniform": "uniform m = +z, J = 2 (reference)",
+              "skyrmion": "skyrmion, J = 2 (paper's Fig. 3(c, d))",
               "skyrmion_open": "skyrmion with open-boundary edge canting"}
     for j, key in enumerate(("none", "uniform", "skyrmion", "skyrmion_open")):
         T, D = data[key]
@@ -287,18 +287,18 @@ def _report(path, checks, data, quick, wall):
         "[0, 8]).  Transmission left -> right resolved by the outgoing spin along z; DOS -Im Tr G / pi of the "
         "region per spin along z, at real energies.",
         f"* Energies: {len(E)} points in (0, 8), symmetric about 4 (step {8 / len(E):.4f}).",
-        f"* Skyrmion: seed003.relax_case (bulk DMI of Eq. 38, 40 x 40, D = 0.2, K = 0.07 J_ex), relaxed with periodic "
+        f"* Skyrmion: xu2023.relax_case (bulk DMI of Eq. 38, 40 x 40, D = 0.2, K = 0.07 J_ex), relaxed with periodic "
         f"boundaries (Q = {data['Q']:.6f}, r(m_z = 0) = {data['r_mz0']:.3f} a, edge columns m_z >= "
         f"{data['mz_edge_periodic']:.7f}) and with open boundaries (Q(closed) = {data['Q_open']:.6f}, "
         f"r(m_z = 0) = {data['r_mz0_open']:.3f} a, DMI edge tilt {data['edge_tilt_deg']:.1f} deg, exit column "
         f"<m_z> = {data['mz_exit_open']:.4f}); {data['relax_s']:.1f} s.  The electron region is the open 40 x 40 "
         "lattice in both cases.",
         "* Finding: with the periodic-relaxed texture (no edge canting) regions (i) and (iii) are fully polarized, "
-        "|P_T| > 0.999, as the seed states.  With the open-boundary relaxed texture the DMI edge canting turns the "
-        "exit spin: |P_T| drops to ~0.85 in regions (i) and (iii) (about -<m_z> of the exit column); the seed does "
+        "|P_T| > 0.999, as the paper states.  With the open-boundary relaxed texture the DMI edge canting turns the "
+        "exit spin: |P_T| drops to ~0.85 in regions (i) and (iii) (about -<m_z> of the exit column); the paper does "
         "not say how its boundary was treated, and its full polarization matches the texture without edge "
         "canting.",
-        "* J vs J/2: the seed's Eqs. 32/A5 write J s . M = (J/2) sigma . M, which splits the spin bands by +-J/2; "
+        "* J vs J/2: the paper's Eqs. 32/A5 write J s . M = (J/2) sigma . M, which splits the spin bands by +-J/2; "
         "its Fig. 3 text puts the fully polarized regions at 0 < E < |J| and 8 - |J| < E < 8 for J = 2, which needs "
         f"the splitting +-J, i.e. on-site 4t + J sigma . m (this module).  With the J/2 reading the edge would be "
         f"at {band_bottom(J / 2):.4f} (checked by transfer matrices below), with J sigma . m at {data['Eb']:.4f} = "
@@ -324,7 +324,7 @@ def _report(path, checks, data, quick, wall):
 
 
 def run(out_dir, quick=False, progress=False):
-    """Compute, plot and check seed 003's Fig. 3; writes the PNG and report.md into ``out_dir``."""
+    """Compute, plot and check Xu et al. 2023, Fig. 3; writes the PNG and report.md into ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
     wall0 = time.perf_counter()
     checks = Checks()
@@ -339,7 +339,7 @@ def run(out_dir, quick=False, progress=False):
                "P_T_skyrmion_region_i_max": float(data["P"]["skyrmion"][(E > 0.1) & (E < data["Eb"] - 0.2)].max()),
                "P_T_skyrmion_region_iii_min": float(
                    data["P"]["skyrmion"][(E > 8 - data["Eb"] + 0.2) & (E < 7.9)].min())}
-    return seed_result(SEED, TITLE, out_dir, FIGURES, report, checks.items, wall, summary=summary,
+    return paper_result(PAPER, TITLE, out_dir, FIGURES, report, checks.items, wall, summary=summary,
                        timings_s=dict(data["timings"], relax=data["relax_s"]))
 
 
