@@ -161,3 +161,51 @@ def test_site_pairs_cutoff():
     assert len(pairs_all) == f.n_sites ** 2
     with pytest.raises(InputError, match="cutoff"):
         site_pairs(f, cutoff=-1.0)
+
+
+def test_hand_off_puts_the_map_into_the_engine_site_by_site():
+    """apply_to_system: the finalized spin system holds the electrons' damping tensor of every site and every
+    ordered pair as it is (no sublattice averaging), and the LLG right-hand side equals a dense solve of
+    v_i - m_i x sum_j G_ij v_j = -m_i x h_i with the exchange field of the handed-over J_ij."""
+    from spinertia.lattice.system import cross_matrix
+    from spinertia.dynamics.models import LLG
+    from spinertia.electrons.nonlocal_tensors import apply_to_system
+    from spinertia.units import ReducedUnits
+
+    f = open_strip()
+    pt = pair_tensors(f, 0.35, cutoff=None)
+    units = ElectronUnits(0.5)
+    sysm = System(square(2.5e-10), (4, 2), periodic=False, mu=2 * MU_B)
+    params = to_spin_parameters(pt, units, system=sysm)
+    apply_to_system(params, sysm, inertia=False)
+    fin = sysm.finalized(ReducedUnits(1e-15))
+    n = fin.n_sites
+    assert fin.damping.T.shape == (n, 9)  # one row per site
+    np.testing.assert_array_equal(fin.damping.T.reshape(n, 3, 3), params["damping_onsite"])
+    nbr, row, T = fin.pair_damping
+    got = {(i, int(nbr[i, k])): T[row[i], k].reshape(3, 3) for i in range(n) for k in range(nbr.shape[1])
+           if nbr[i, k] >= 0}
+    want = {(i, j): G for i, j, G in params["damping_pairs"]}
+    assert set(got) == set(want)
+    assert all(np.array_equal(got[key], want[key]) for key in want)
+    # LLG right-hand side against a dense solve
+    rng = np.random.default_rng(1)
+    S = rng.normal(size=(n, 3))
+    S /= np.linalg.norm(S, axis=1)[:, None]
+    model = LLG(fin)
+    d = model.derivative(0.0, model.initial_state(S)).reshape(n, 3)
+    A = np.zeros((3 * n, 3 * n))
+    for i in range(n):
+        A[3 * i:3 * i + 3, 3 * i:3 * i + 3] = params["damping_onsite"][i]
+    for i, j, G in params["damping_pairs"]:
+        A[3 * i:3 * i + 3, 3 * j:3 * j + 3] = G
+    Jfield = np.zeros((n, 3))  # B_i = (1/mu) sum_j J_ij S_j (H = -sum_<ij> S_i.J_ij S_j)
+    for i, j, J in params["exchange_pairs"]:
+        Jfield[i] += J @ S[j]
+        Jfield[j] += J.T @ S[i]
+    h = Jfield / (2 * MU_B) * sysm.gamma[0] * 1e-15  # reduced angular frequency
+    M = np.eye(3 * n)
+    for i in range(n):
+        M[3 * i:3 * i + 3] -= cross_matrix(S[i]) @ A[3 * i:3 * i + 3]
+    ref = np.linalg.solve(M, -np.cross(S, h).reshape(-1)).reshape(n, 3)
+    np.testing.assert_allclose(d, ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())

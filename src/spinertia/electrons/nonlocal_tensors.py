@@ -33,7 +33,7 @@ from .linear_response import Device
 from .tensors import _magnet_sites
 from .tightbinding import PAULI
 
-__all__ = ["SitePairs", "site_pairs", "PairTensors", "pair_tensors", "to_spin_parameters"]
+__all__ = ["SitePairs", "site_pairs", "PairTensors", "pair_tensors", "to_spin_parameters", "apply_to_system"]
 
 
 class SitePairs:
@@ -243,3 +243,41 @@ def to_spin_parameters(tensors: PairTensors, units, spin=None, system=None, symm
         "hopping_eV": units.hopping_eV,
     }
     return out
+
+
+def apply_to_system(params, system, damping=True, inertia=True, exchange=True):
+    """One-call hand-off of :func:`to_spin_parameters` to the atomistic spin engine: sets the site-resolved
+    tensors on ``system`` (a :class:`spinertia.lattice.system.System` with the same sites) as they are, site by
+    site and pair by pair, never averaged per sublattice.
+
+    * damping: ``set_damping(damping_onsite)`` (one tensor per site, replacing the sublattice values) and
+      ``add_pair_damping(..., pairs=, directed=True)`` for every ordered pair (G_ij and G_ji independently);
+    * inertia: likewise with ``set_inertia`` / ``add_pair_inertia`` (seconds).  The inertia of a
+      tight-binding model need not be positive definite (docs/electrons.md, C10): the inertial model then
+      refuses the system with a clear error, and the LLG (damping and exchange only) still runs;
+    * exchange: ``add_exchange(J_ij, pairs=)`` (joule; the reverse bond carries J_ij^T).
+
+    Returns ``system`` (for chaining).
+    """
+    def ordered(key):
+        items = params.get(key) or []
+        if not items:
+            return None, None
+        ij = np.array([(a, b) for a, b, _ in items], dtype=np.int64)
+        return ij, np.array([T for _, _, T in items], dtype=float)
+
+    if damping:
+        system.set_damping(np.asarray(params["damping_onsite"], dtype=float))
+        ij, T = ordered("damping_pairs")
+        if ij is not None:
+            system.add_pair_damping(T, pairs=ij, directed=True)
+    if inertia:
+        system.set_inertia(np.asarray(params["inertia_onsite"], dtype=float))
+        ij, T = ordered("inertia_pairs")
+        if ij is not None:
+            system.add_pair_inertia(tensor=T, pairs=ij, directed=True)
+    if exchange:
+        ij, T = ordered("exchange_pairs")
+        if ij is not None:
+            system.add_exchange(T, pairs=ij)
+    return system

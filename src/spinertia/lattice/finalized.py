@@ -77,7 +77,8 @@ def pair_table(system: System, term: PairTerm, site_pairs, scale):
     ``scale[s]`` multiplies the tensors of bonds leaving sublattice s (unit conversion).  Without explicit
     pairs the table has one row per sublattice; with them one row per site, holding first the bonds of the
     translation-invariant part in their order and then the listed pairs (a pair that repeats a bond is added
-    to it), so that equal couplings give the same arithmetic as the per-sublattice table."""
+    to it), so that equal couplings give the same arithmetic as the per-sublattice table.  Listed pairs add
+    their reverse direction with the transposed tensor unless they are ``directed``."""
     sub = system.sublattice_of_sites().astype(np.int32)
     nbr_h, T_h = neighbour_table(system, term)
     if not site_pairs:
@@ -92,11 +93,12 @@ def pair_table(system: System, term: PairTerm, site_pairs, scale):
     i_x = np.concatenate([p.i for p in site_pairs])
     j_x = np.concatenate([p.j for p in site_pairs])
     T_x = np.concatenate([p.tensors for p in site_pairs])
+    back = np.concatenate([np.full(len(p.i), not p.directed) for p in site_pairs])  # reverse direction implied
     n_x = len(i_x)
-    ii = np.concatenate([i_h, i_x, j_x])
-    jj = np.concatenate([j_h, j_x, i_x])
-    TT = np.concatenate([T_he, T_x, T_x.transpose(0, 2, 1)]).reshape(-1, 9)
-    order = np.concatenate([k_h, z_h + np.arange(n_x), z_h + n_x + np.arange(n_x)])
+    ii = np.concatenate([i_h, i_x, j_x[back]])
+    jj = np.concatenate([j_h, j_x, i_x[back]])
+    TT = np.concatenate([T_he, T_x, T_x[back].transpose(0, 2, 1)]).reshape(-1, 9)
+    order = np.concatenate([k_h, z_h + np.arange(n_x), z_h + n_x + np.arange(int(back.sum()))])
     key = ii * N + jj
     uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     Tsum = np.zeros((len(uniq), 9))

@@ -60,7 +60,7 @@ class Lattice:
                 if best is None or np.linalg.norm(w) > np.linalg.norm(best):
                     best = w
             full[k] = best / np.linalg.norm(best) * scale
-        if not np.all(np.isfinite(full)) or abs(np.linalg.det(full)) < 1e-30:
+        if not np.all(np.isfinite(full)) or abs(np.linalg.det(full)) < 1e-12 * np.prod(np.linalg.norm(full, axis=1)):
             raise InputError(f"lattice vectors are degenerate or not finite: {v.tolist()}")
         self.vectors = full
         b = np.atleast_2d(np.asarray(basis, dtype=float))

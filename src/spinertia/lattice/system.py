@@ -109,12 +109,13 @@ class PairTerm:
 
 @dataclass
 class SitePairs:
-    """Pair couplings between listed sites: i, j (n_pairs,) and tensors (n_pairs, 3, 3) for i -> j (the
-    reverse direction carries the transpose)."""
+    """Pair couplings between listed sites: i, j (n_pairs,) and tensors (n_pairs, 3, 3) for i -> j; the
+    reverse direction carries the transpose unless ``directed`` (then only i -> j is coupled)."""
 
     i: np.ndarray
     j: np.ndarray
     tensors: np.ndarray
+    directed: bool = False
 
 
 DMI_KINDS = ("interfacial", "bulk", "vector")
@@ -345,10 +346,13 @@ class System:
         T = self._check(_tensor(value, name, dimension), kind, name)
         return T
 
-    def _add_site_pairs(self, kind, value, pairs, name, dimension):
+    def _add_site_pairs(self, kind, value, pairs, name, dimension, directed=False):
         i, j = self._site_pairs(pairs)
         T = self._check(self._pair_tensors(value, i, j, name, dimension), kind, name)
-        self.site_pairs[kind].append(SitePairs(i, j, T))
+        if directed and kind == "exchange":
+            raise InputError("exchange couples both directions (J_ji = J_ij^T, an energy): directed=True applies "
+                             "to pair damping and inertia only")
+        self.site_pairs[kind].append(SitePairs(i, j, T, bool(directed)))
         self.terms.append((kind, {"pairs": len(i)}))
         return self
 
@@ -510,26 +514,31 @@ class System:
                     self.site_onsite["inertia"][subs == s] = T
         return self
 
-    def add_pair_damping(self, G, shell=None, bonds=None, between=None, pairs=None):
+    def add_pair_damping(self, G, shell=None, bonds=None, between=None, pairs=None, directed=False):
         """Non-local Gilbert damping G_ij (dimensionless scalar or 3x3, or callable of delta) on a shell,
-        unit-cell bonds, or listed site pairs (``pairs=``; G per pair or a callable of (r_i, r_j))."""
+        unit-cell bonds, or listed site pairs (``pairs=``; G per pair or a callable of (r_i, r_j)).  The reverse
+        pair carries G_ij^T, unless ``directed=True`` (listed pairs only): then each listed (i, j) couples the
+        motion of j into the equation of i only, as for tensors computed for every ordered pair (e.g. by
+        :func:`spinertia.electrons.nonlocal_tensors.to_spin_parameters`)."""
         if pairs is not None:
-            return self._add_site_pairs("pair_damping", G, pairs, "G", None)
+            return self._add_site_pairs("pair_damping", G, pairs, "G", None, directed)
         bl = self._bonds(shell, bonds, between)
         self._add_pairs(self.pair_damping, bl, lambda d: _tensor(self._evaluate(G, d, "G"), "G"),
                         ("pair_damping", dict(shell=shell)))
         return self
 
-    def add_pair_inertia(self, eta=0.0, xi=None, tensor=None, shell=None, bonds=None, between=None, pairs=None):
+    def add_pair_inertia(self, eta=0.0, xi=None, tensor=None, shell=None, bonds=None, between=None, pairs=None,
+                         directed=False):
         """Non-local inertia I_ij = eta 1 + [xi x] (+ tensor) in seconds (Bhattacharjee et al. 2012,
         Eq. 10; Ghosh et al. 2025 cross-sublattice and chiral inertia, spec 1.3).  eta, xi (axial
         3-vector) or tensor may be callables of the bond displacement delta.  The reverse bond carries
-        I_ij^T (xi odd).  ``pairs=`` places ``tensor`` (or eta) between listed sites."""
+        I_ij^T (xi odd).  ``pairs=`` places ``tensor`` (or eta) between listed sites (``directed`` as for
+        :meth:`add_pair_damping`)."""
         if pairs is not None:
             if xi is not None:
                 raise InputError("add_pair_inertia(pairs=...): give the full tensor (eta 1 + [xi x]) as tensor=")
             value = tensor if tensor is not None else eta
-            return self._add_site_pairs("pair_inertia", value, pairs, "eta", "time")
+            return self._add_site_pairs("pair_inertia", value, pairs, "eta", "time", directed)
 
         def T(d):
             out = _tensor(self._evaluate(eta, d, "eta"), "eta", "time")
