@@ -69,7 +69,7 @@ def time_aux(model, y0, n, k):
 
     def run():
         y = y0.copy()
-        st, done = advance(model.args, sphere, 0.0, y, DT, n, n, out, NORM_TOL, 0, W, np.empty(0))
+        st, done = advance(model.args, sphere, 0.0, y, DT, n, n, 0, out, NORM_TOL, 0, W, np.empty(0))
         if st != 0 or done != n:
             raise RuntimeError(f"aux run failed: status {st} after {done} steps")
 

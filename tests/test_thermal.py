@@ -313,7 +313,7 @@ def test_resume_from_checkpoint_continues_the_same_noise(tmp_path):
     simulate(m, y0, 25.0, 0.02, method="heun", output_every=1.0, checkpoint=str(ck))
     d = dict(np.load(ck))
     k = 13  # keep the initial state and 12 outputs, as an interrupted run leaves them
-    d.update(t=d["t"][:k], Y=d["Y"][:k], t_now=d["t"][k - 1], y_now=d["Y"][k - 1])
+    d.update(t=d["t"][:k], Y=d["Y"][:k], t_now=d["t"][k - 1], y_now=d["Y"][k - 1], t_last=d["t"][k - 1], phase=0)
     np.savez(ck, **d)
     resumed = simulate(m, y0, 25.0, 0.02, method="heun", output_every=1.0, checkpoint=str(ck), resume=True)
     assert resumed.complete

@@ -235,9 +235,10 @@ def _fused_heun_step(t, y, h, args, is_sphere, sphere, W):
     return st
 
 
-def _advance(args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0, W, ybak):
-    """Advance y in place by n_steps; out[k] <- y after every save_every steps.  ``ybak`` (empty unless a
-    Python hook is bound) holds the state at the start of the current step.  Returns (status, steps)."""
+def _advance(args, sphere, t0, y, h, n_steps, save_every, phase, out, norm_tol, step0, W, ybak):
+    """Advance y in place by n_steps; out[k] <- y at every output, i.e. whenever the number of steps since the
+    last output (``phase`` at entry) reaches save_every.  ``ybak`` (empty unless a Python hook is bound) holds
+    the state at the start of the current step.  Returns (status, steps)."""
     n = y.shape[0]
     is_sphere = np.zeros(n, dtype=np.bool_)
     for b in sphere:
@@ -255,8 +256,8 @@ def _advance(args, sphere, t0, y, h, n_steps, save_every, out, norm_tol, step0, 
         st = check(y, sphere, norm_tol)
         if st != OK:
             return st, s + 1
-        if (s + 1) % save_every == 0:
-            out[(s + 1) // save_every - 1, :] = y
+        if (phase + s + 1) % save_every == 0:
+            out[(phase + s + 1) // save_every - 1, :] = y
     return OK, n_steps
 
 

@@ -234,26 +234,27 @@ class Stepper:
             fn = self._advance_fn(par)
             y = self.y.copy()
             out = np.empty((0, self.model.state_size))
-            self._run(fn, self.model.args, self.sphere, self.t, y, self.dt, 0, 1, out, self.norm_tol, 0, self._W,
+            self._run(fn, self.model.args, self.sphere, self.t, y, self.dt, 0, 1, 0, out, self.norm_tol, 0, self._W,
                       self._ybak)
 
-    def advance(self, n_steps, save_every=None, out=None):
-        """Advance by ``n_steps`` fixed steps.  With ``out`` (shape (n_steps // save_every, state_size)),
-        the state after every ``save_every`` steps is stored there.  Returns the number of steps done (= n_steps
-        unless an error is raised: :class:`SimulationDiverged` or :class:`HookError`, with ``err.steps_done``)."""
+    def advance(self, n_steps, save_every=None, out=None, phase=0):
+        """Advance by ``n_steps`` fixed steps.  With ``out`` (shape ((phase + n_steps) // save_every, state_size)),
+        the state is stored there at every output, i.e. whenever the steps since the last output (``phase`` at
+        entry) reach ``save_every``.  Returns the number of steps done (= n_steps unless an error is raised:
+        :class:`SimulationDiverged` or :class:`HookError`, with ``err.steps_done``)."""
         if self.method == "dp45":
             raise InputError("the adaptive dp45 integrator advances to given times: use advance_to(times)")
         n_steps = int(n_steps)
         if save_every is None:
             save_every = max(1, n_steps)
         if out is None:
-            out = np.empty((n_steps // save_every, self.model.state_size))
+            out = np.empty(((phase + n_steps) // save_every, self.model.state_size))
         par, threads = self.tuner.choose()
         fn = self._advance_fn(par)
         step0 = int(round(self.t / self.dt))  # absolute step index (the thermal noise is a function of it)
         w0 = _time.perf_counter()
-        st, done = self._run(fn, self.model.args, self.sphere, self.t, self.y, self.dt, n_steps, save_every, out,
-                             self.norm_tol, step0, self._W, self._ybak)
+        st, done = self._run(fn, self.model.args, self.sphere, self.t, self.y, self.dt, n_steps, save_every, phase,
+                             out, self.norm_tol, step0, self._W, self._ybak)
         self.tuner.report((par, threads), done, _time.perf_counter() - w0)
         self.t = self.t + done * self.dt
         self.steps += done
