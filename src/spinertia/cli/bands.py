@@ -300,10 +300,9 @@ def cmd_bands(args) -> int:
     from ..io.bands_scenario import load_bands_scenario
 
     sc = load_bands_scenario(scenario_path)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    from ..io.stream import prepare_output_dir
+
+    out = prepare_output_dir(args.out)
     res = compute_bands(sc)
     write_result(bands_dataset(sc, res), out / "bands.nc")
     _atomic_write(out / "bands.png", lambda tmp: plot_bands(sc, res, tmp))

@@ -138,10 +138,9 @@ def cmd_electrons(args) -> int:
 
     path = Path(args.scenario)
     sc = load_electron_scenario(path)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    from ..io.stream import prepare_output_dir
+
+    out = prepare_output_dir(args.out)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")
     summary, magnet = run_electrons(sc, out, workers=args.workers)

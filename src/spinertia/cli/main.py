@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -80,7 +81,11 @@ def build_parser():
                     "the partial result; continue an interrupted run with --resume.")
     p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see examples/ and docs/scenario.md)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.npz")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from DIR/checkpoint.npz (a later run.t_end extends the run)")
+    p.add_argument("--restart-from", metavar="FILE", dest="restart_from",
+                   help="start a new run from a saved state: a result (.nc, its last state), a checkpoint (.npz) or "
+                        "an OVF file (spins)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_run)
 
@@ -125,29 +130,89 @@ def build_parser():
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line without source paths (the messages carry the numbers and units)."""
+    _err(f"warning: {message}")
+
+
+#: option values that are negative numbers, including scientific notation ("--eta -3e-13")
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
 def main(argv=None):
     """Entry point of the ``spinertia`` console script; returns the exit code."""
+    import warnings
+
     parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # argparse has no public access to them
+    for p in (parser, *commands.values()):
+        p._negative_number_matcher = _NEGATIVE_NUMBER
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
-    try:
-        return args.func(args)
-    except InputError as err:
-        _err(f"error: {err}")
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return EXIT_INTERRUPTED
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except InputError as err:
+            _err(f"error: {err}")
+            return EXIT_INPUT
+        except OSError as err:  # writing an output failed (disk full, permissions): one line, no traceback
+            _err(f"error: {err}")
+            return EXIT_FAILURE
+        except KeyboardInterrupt:
+            _err("interrupted")
+            return EXIT_INTERRUPTED
 
 
 # ------------------------------------------------------------------------------------------------
 # run
 # ------------------------------------------------------------------------------------------------
+def _restart_state(path, model):
+    """Initial state of a new run from a saved one: a result file (its last state), a checkpoint or an OVF file
+    (spins only; velocities and memory start at zero)."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"--restart-from {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".nc":
+        from ..io.results import read_result
+
+        ds = read_result(path)
+        if "state" not in ds or ds.sizes.get("time", 0) == 0:
+            raise InputError(f"--restart-from {str(path)!r} holds no saved state")
+        y = np.asarray(ds["state"].values[-1], dtype=float)
+    elif suffix == ".npz":
+        from ..dynamics.simulate import load_checkpoint
+
+        y = np.asarray(load_checkpoint(path)[1]["y_now"], dtype=float)
+    elif suffix == ".ovf":
+        from ..io.ovf import read_spins
+
+        spins = read_spins(path)
+        if spins.shape != (model.n_sites, 3):
+            raise InputError(f"--restart-from {str(path)!r} holds {spins.shape[0]} spins, the system has "
+                             f"{model.n_sites}")
+        return model.initial_state(spins)
+    else:
+        raise InputError(f"--restart-from {str(path)!r}: give a result (.nc), a checkpoint (.npz) or an OVF file "
+                         "(.ovf)")
+    if y.shape != (model.state_size,):
+        raise InputError(f"--restart-from {str(path)!r}: the saved state has {y.size} components, the "
+                         f"{model.name} model of this scenario has {model.state_size} (another system or model)")
+    return y
+
+
 def cmd_run(args):
-    from ..io.results import summary_from_dataset, trajectory_to_dataset, write_result, write_summary
+    from ..dynamics.simulate import load_checkpoint
+    from ..io.results import summary_from_dataset, write_summary
     from ..io.scenario import load_scenario
+    from ..io.stream import (OutputError, ResultStream, check_free_space, estimated_result_bytes,
+                             prepare_output_dir)
 
     scenario_path = Path(args.scenario)
     try:
@@ -155,48 +220,81 @@ def cmd_run(args):
     except InputError as err:
         _err(f"error in scenario {scenario_path}: {err}")
         return EXIT_INPUT
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    if args.resume and args.restart_from:
+        raise InputError("--resume continues this output directory's run; --restart-from starts a new run from a "
+                         "saved state: give one of them")
+    out = prepare_output_dir(args.out)
     checkpoint = out / "checkpoint.npz"
-    if args.resume and not checkpoint.exists():
-        raise InputError(f"cannot resume: no checkpoint at {checkpoint}; run without --resume to start afresh")
+    result_path = out / "result.nc"
+    model, run = scenario.model, scenario.run
+    if args.resume:
+        if not checkpoint.exists():
+            raise InputError(f"cannot resume: no checkpoint at {checkpoint}; run without --resume to start afresh")
+        t_done = scenario.units.time_to_si(float(load_checkpoint(checkpoint)[1]["t_last"]))
+    else:
+        t_done = 0.0
+    y0 = _restart_state(args.restart_from, model) if args.restart_from else scenario.y0
+    n_samples = int((run.t_end - t_done) / run.output_every) + 1
+    check_free_space(out, estimated_result_bytes(model, n_samples))
 
-    code, message = EXIT_OK, None
-    try:
-        traj = scenario.simulate(progress=not args.no_progress, checkpoint=str(checkpoint), resume=args.resume)
-    except SimulationDiverged as err:
-        traj = err.partial
-        code = EXIT_DIVERGED
-        t_si = scenario.units.time_to_si(err.time) if err.time is not None else float("nan")
-        message = f"simulation diverged at t = {t_si:.6g} s: {err}"
-    if code == EXIT_OK and not traj.complete:
-        code = EXIT_INTERRUPTED
-        message = (f"interrupted at t = {scenario.units.time_to_si(traj.t[-1]):.6g} s "
-                   f"({len(traj.t)} samples saved); continue with: spinertia run {args.scenario} "
-                   f"--out {args.out} --resume")
-
-    copy = out / "scenario.toml"  # copied once the run (or the resume check) has started
-    if not (copy.exists() and copy.resolve() == scenario_path.resolve()):
-        shutil.copyfile(scenario_path, copy)
     attrs = {"scenario": scenario.raw, "scenario_path": str(scenario_path)}
     if scenario.name:
         attrs["scenario_name"] = scenario.name
-    ds = trajectory_to_dataset(traj, scenario.units, attrs=attrs)
-    write_result(ds, out / "result.nc")
-    summary = summary_from_dataset(ds)
-    summary["scenario"] = str(scenario_path)
-    summary["resumed"] = bool(args.resume)
-    write_summary(summary, out / "summary.json")
-    if scenario.is_lattice and len(traj.t):  # lattice run: final state as OVF 2.0
+    if args.restart_from:
+        attrs["restarted_from"] = str(args.restart_from)
+    stream = ResultStream(result_path, model, attrs=attrs, append=args.resume,
+                          keep_until=t_done if args.resume else None)
+    copy = out / "scenario.toml"
+    if not (copy.exists() and copy.resolve() == scenario_path.resolve()):
+        shutil.copyfile(scenario_path, copy)
+    code, message = EXIT_OK, None
+    try:
+        traj = scenario.simulate(y0=y0, progress=not args.no_progress, checkpoint=str(checkpoint),
+                                 resume=args.resume, sink=stream, keep_samples=False)
+    except SimulationDiverged as err:
+        traj = err.partial
+        code = EXIT_DIVERGED
+        message = f"{err}"
+    except OutputError as err:
+        _err(f"error: {err}; the checkpoint {checkpoint} holds the last good state: free space, then continue "
+             f"with --resume")
+        return EXIT_FAILURE
+    if code == EXIT_OK and not traj.complete:
+        code = EXIT_INTERRUPTED
+        message = (f"interrupted at t = {stream.t_last:.6g} s ({stream.n} samples saved); continue with: "
+                   f"spinertia run {args.scenario} --out {args.out} --resume")
+    state_file = None
+    if scenario.is_lattice and len(traj.t):  # lattice run: final state as OVF 2.0 (another name if partial)
+        import numpy as np
+
         from ..io.ovf import write_spins
 
-        write_spins(out / "final.ovf", traj.model.spins(traj.Y[-1]), scenario.system.size)
+        state_file = out / ("final.ovf" if traj.complete else "last.ovf")
+        write_spins(state_file, traj.model.spins(traj.Y[-1]), scenario.system.size,
+                    step=tuple(float(x) for x in np.linalg.norm(scenario.system.lattice.vectors, axis=1)))
+        if traj.complete and (out / "last.ovf").exists():
+            (out / "last.ovf").unlink()
+    try:
+        stream.finish(traj)
+    except OutputError as err:
+        _err(f"error: {err}")
+        return EXIT_FAILURE
+    import xarray as xr
+
+    with xr.open_dataset(result_path, engine="h5netcdf") as ds:
+        summary = summary_from_dataset(ds)
+    summary["scenario"] = str(scenario_path)
+    summary["resumed"] = bool(args.resume)
+    if args.restart_from:
+        summary["restarted_from"] = str(args.restart_from)
+    if state_file is not None:
+        summary["state_file"] = state_file.name
+        summary["state_file_is_final"] = bool(traj.complete)
+    write_summary(summary, out / "summary.json")
     if message is not None:
-        _err(f"{message} (partial result in {out / 'result.nc'})")
+        _err(f"{message} (partial result in {result_path})")
         return code
-    print(f"wrote {out / 'result.nc'} and {out / 'summary.json'} ({summary['n_samples']} samples, "
+    print(f"wrote {result_path} and {out / 'summary.json'} ({summary['n_samples']} samples, "
           f"t_end = {summary['t_final_s']:.6g} s)")
     return EXIT_OK
 
@@ -307,9 +405,10 @@ def cmd_reproduce(args):
         raise
     from ..reproduce import available_papers
 
+    from ..io.stream import prepare_output_dir
+
     papers = args.paper or list(available_papers())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_dir(args.out)
     result = run_reproduce(out, quick=args.quick, papers=papers, progress=not args.no_progress)
     code = EXIT_OK if result.get("all_passed") else EXIT_FAILURE
     if code == EXIT_OK:

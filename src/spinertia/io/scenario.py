@@ -115,13 +115,14 @@ class Scenario:
     def hamiltonian(self):
         return self.finalized
 
-    def simulate(self, **kwargs):
-        """Run the scenario: ``simulate(model, y0, t_end, dt, ...)``; keyword arguments override."""
+    def simulate(self, y0=None, **kwargs):
+        """Run the scenario: ``simulate(model, y0, t_end, dt, ...)``; keyword arguments override the settings
+        (``y0``: another initial state)."""
         from ..dynamics.simulate import simulate
 
         opts = self.run.simulate_kwargs()
         opts.update(kwargs)
-        return simulate(self.model, self.y0, self.run.t_end, self.run.dt, **opts)
+        return simulate(self.model, self.y0 if y0 is None else y0, self.run.t_end, self.run.dt, **opts)
 
 
 # ------------------------------------------------------------------------------------------------

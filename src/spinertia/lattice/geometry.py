@@ -148,30 +148,51 @@ class Lattice:
 # ---------------------------------------------------------------------------------------------------
 # presets
 # ---------------------------------------------------------------------------------------------------
+def _length(value, name="a"):
+    from ..units import parse_quantity
+
+    x = parse_quantity(value, "length", name)
+    if not (np.isfinite(x) and x > 0):
+        raise InputError(f"lattice constant {name} must be a positive length, got {value!r}")
+    return x
+
+
 def chain(a=ANGSTROM):
+    """Chain along x with spacing a (metres, or e.g. ``"2.5 A"``)."""
+    a = _length(a)
     return Lattice([[a, 0, 0]])
 
 
 def square(a=ANGSTROM):
+    """Square lattice a x a (metres, or e.g. ``"2.5 A"``)."""
+    a = _length(a)
     return Lattice([[a, 0, 0], [0, a, 0]])
 
 
 def rectangular(a=ANGSTROM, b=None):
-    return Lattice([[a, 0, 0], [0, a if b is None else b, 0]])
+    """Rectangular lattice a x b (metres or quantity strings; b = a by default)."""
+    a = _length(a)
+    b = a if b is None else _length(b, "b")
+    return Lattice([[a, 0, 0], [0, b, 0]])
 
 
 def triangular(a=ANGSTROM):
+    """Triangular lattice with spacing a (metres, or e.g. ``"2.5 A"``)."""
+    a = _length(a)
     return Lattice([[a, 0, 0], [a / 2, a * np.sqrt(3) / 2, 0]])
 
 
 def simple_cubic(a=ANGSTROM):
+    """Simple cubic lattice with spacing a (metres, or e.g. ``"2.5 A"``)."""
+    a = _length(a)
     return Lattice(np.eye(3) * a)
 
 
 def checkerboard(a=ANGSTROM, b=None, names=("A", "B")):
-    """Two-sublattice rectangular lattice of Ghosh et al. 2025 (spec 1.1): sites (n a, m b), sublattice A if n + m
-    is even; primitive vectors (a, b) and (a, -b), A at (0, 0), B at (a, 0)."""
-    b = a if b is None else b
+    """Two-sublattice rectangular lattice of Ghosh et al. 2025 (spec 1.1): sites (n a, m b), sublattice A if
+    n + m is even; primitive vectors (a, b) and (a, -b), A at (0, 0), B at (a, 0)."""
+    a = _length(a)
+    b = a if b is None else _length(b, "b")
     return Lattice([[a, b, 0], [a, -b, 0]], basis=[[0, 0, 0], [a, 0, 0]], names=names)
 
 
