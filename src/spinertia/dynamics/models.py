@@ -337,11 +337,25 @@ class InertialLLG(_Thermal, Model):
         self._eta_min = lam
         E3 = self.E.T.reshape(-1, 3, 3)
         self.symmetric = bool(np.allclose(E3, E3.transpose(0, 2, 1)))
+        self._check_inertia_scale(E3)
         self._attach_noise(temperature, seed)
         self.rhs = R.INERTIAL_RHS
         local = self.G.nbr.shape[1] == 0 and self.I.nbr.shape[1] == 0
         self.sweep = sweeps.ILLG_SWEEP if local else None
         self.args = self._build_args()
+
+    def _check_inertia_scale(self, E3):
+        """Refuse an inertial time that no material has: eta omega_max > 1e4 (the nutation would be 1e4 times
+        slower than the precession; measured inertial times are 1 fs - 1 ps).  Usually seconds were given where
+        femtoseconds were meant."""
+        w = self.system.max_frequency()
+        eta = float(np.abs(E3).max())
+        if w > 0 and eta * w > 1e4:
+            u = self.units
+            raise InputError(
+                f"the inertial time eta = {u.time_to_si(eta):.4g} s is {eta * w:.3g} times the precession period "
+                f"/ 2 pi ({u.time_to_si(1 / w):.3g} s): no material has such inertia (measured: 1 fs - 1 ps). "
+                "Plain numbers are seconds: give e.g. set_inertia(\"10 fs\") or 10e-15")
 
     def _min_inertia_eigenvalue(self):
         """Smallest eigenvalue of the symmetric part of the (sign-applied) global inertia matrix."""
