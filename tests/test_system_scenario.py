@@ -159,11 +159,11 @@ BASE = {"lattice": "square", "a": "3 A", "mu": "2 muB"}
 
 
 @pytest.mark.parametrize("table,match", [
-    ({**BASE, "lattise": 1}, r"unknown key 'lattise' in \[system\]; did you mean 'lattice'\? Allowed keys: preset"),
+    ({**BASE, "lattise": 1}, r"unknown key 'lattise' in \[system\]; did you mean 'lattice'\? Allowed keys: lattice"),
     ({**BASE, "exchange": [{"J": 1e-21, "shel": 1}]},
      r"unknown key 'shel' in \[system.exchange\[0\]\]; did you mean 'shell'\? Allowed keys: J, shell, bonds, between"),
     ({**BASE, "zeeman": {"B": [0, 0, 1], "Bz": 1}},
-     r"unknown key 'Bz' in \[system.zeeman\].*Allowed keys: B, protocol"),
+     r"unknown key 'Bz' in \[system.zeeman\].*Allowed keys: B, B1, protocol"),
     ({**BASE, "damping": {"gilbert": 0.1}}, r"unknown key 'gilbert' in \[system.damping\] Allowed keys: alpha"),
     ({"lattice": {"vectors": [[1e-10, 0]], "basis": [[0, 0]], "nmes": ["A"]}, "mu": 1e-23},
      r"unknown key 'nmes' in \[system.lattice\]"),
@@ -215,16 +215,13 @@ def test_bad_tables_name_the_key(table, match):
         build_system(table)
 
 
-def test_schema_documented_in_lattice_section():
-    from spinertia.io.bands_scenario import BANDS_KEYS
-    from spinertia.io.system_scenario import SYSTEM_SCHEMA
+def test_readers_and_schema_agree():
+    """The [system] readers take their keys and choices from io.schema, the source of the reference."""
+    from spinertia.io import schema
+    from spinertia.io.system_scenario import LATTICES, PRESET_OVERRIDES, SYSTEM_SCHEMA
 
-    doc = (ROOT / "docs" / "scenario.md").read_text().split("## Lattice systems")[1]
+    assert set(LATTICES) == set(schema.LATTICES)
+    assert set(PRESET_OVERRIDES) == set(schema.keys("system(preset)")) - {"preset", "size", "periodic"}
     for path, keys in SYSTEM_SCHEMA.items():
-        if path.startswith("system."):
-            assert f"[{path}]" in doc or f"[[{path}]]" in doc, path
-        for key in keys:
-            assert f"`{key}`" in doc or f"`{key} =" in doc or f"system.{key}]" in doc, \
-                f"{path}.{key} missing from docs/scenario.md"
-    for key in BANDS_KEYS:
-        assert f"`{key}`" in doc, key
+        assert keys == schema.keys(path)
+

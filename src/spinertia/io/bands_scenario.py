@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from . import schema
 from .system_scenario import build_system, lattice_constants
 from .validate import check_keys, choice, read_toml, table
 
 __all__ = ["BandsScenario", "load_bands_scenario", "bands_scenario_from_dict", "BANDS_KEYS", "K_UNITS"]
 
-#: Allowed keys of [bands].
-BANDS_KEYS = ("path", "kpoints", "units", "n", "sigma")
-#: Units of the k-points in [bands].
-K_UNITS = ("reciprocal", "1/m", "pi/a")
+#: Allowed keys of [bands] and the units of its k-points (:mod:`.schema`).
+BANDS_KEYS = schema.keys("bands")
+K_UNITS = schema.K_UNITS
 #: Top-level sections of a bands scenario; the dynamics sections of a lattice run are accepted and ignored,
 #: so one file can describe both.
 SECTIONS = ("meta", "system", "bands")

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import ReducedUnits
+from . import schema
 from .system_scenario import build_system, is_macrospin
 from .validate import (check_keys, choice, frequency_squared, number, one_of, quantity, read_toml, require,
                        table, vector)
@@ -47,26 +48,13 @@ from .validate import (check_keys, choice, frequency_squared, number, one_of, qu
 __all__ = ["Scenario", "RunSettings", "SCHEMA", "load_scenario", "scenario_from_dict", "build_model",
            "build_initial_state", "build_run_settings", "read_toml"]
 
-MODEL_TYPES = ("llg", "illg", "kernel")
-INTEGRATORS = ("rk4", "rkmk4", "heun", "dp45")
-KERNEL_TYPES = ("phonon",)
-KERNEL_SIGNS = ("passive", "as_printed")
-HISTORIES = ("none", "equilibrated")
-CONVENTIONS = ("magnetization", "spin")
-STATES = ("uniform", "random", "skyrmion", "ovf")
-
-#: Allowed keys of every table besides [system] (schema of [system]: system_scenario.SYSTEM_SCHEMA).
-SCHEMA = {
-    "": ("meta", "units", "system", "model", "initial", "run"),
-    "meta": ("name", "description"),
-    "units": ("time",),
-    "model": ("type", "convention", "temperature", "seed", "kernel", "longitudinal"),
-    "model.kernel": ("type", "Omega0", "Z", "Gamma", "lifetime", "V0_sq", "sign", "history"),
-    "model.longitudinal": ("tau", "m_eq"),
-    "initial(macrospin)": ("m", "theta", "phi", "dmdt"),
-    "initial(lattice)": ("state", "direction", "seed", "radius", "center", "kind", "polarity", "path"),
-    "run": ("t_end", "dt", "integrator", "output_every", "rtol", "atol", "checkpoint_interval"),
-}
+#: Allowed keys of every table besides [system] (schema of [system]: system_scenario.SYSTEM_SCHEMA), from the one
+#: schema of :mod:`.schema` (which also generates docs/scenario_reference.md).
+SCHEMA = {path: schema.keys(path) for path in ("", "meta", "units", "model", "model.kernel", "model.longitudinal",
+                                               "initial(macrospin)", "initial(lattice)", "run")}
+MODEL_TYPES, INTEGRATORS, CONVENTIONS = schema.MODEL_TYPES, schema.INTEGRATORS, schema.CONVENTIONS
+KERNEL_TYPES, KERNEL_SIGNS, HISTORIES, STATES = (schema.KERNEL_TYPES, schema.KERNEL_SIGNS, schema.HISTORIES,
+                                                 schema.STATES)
 #: keys that only some model types accept
 _MODEL_ONLY = {"kernel": ("kernel",), "longitudinal": ("kernel",), "temperature": ("llg", "illg"),
                "seed": ("llg", "illg")}

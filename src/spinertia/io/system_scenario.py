@@ -58,6 +58,7 @@ from ..errors import InputError
 from ..lattice import geometry, protocols
 from ..lattice.system import DMI_KINDS, System, cross_matrix
 from ..units import GAMMA_ELECTRON
+from . import schema
 from .validate import check_keys, choice, number, one_of, quantity, require, scalar_or_tensor, vector
 from .validate import table as as_table
 
@@ -74,7 +75,7 @@ LATTICES = {
 }
 
 #: Presets of ready-made systems (spinertia.lattice.presets).
-PRESETS = ("ghosh2025_checkerboard",)
+PRESETS = schema.PRESETS
 
 #: Overrides accepted by the Ghosh et al. 2025 preset: name -> dimension (None: dimensionless number,
 #: "int": positive integer, "dmi": the DMI geometry name).  Names of spinwaves.presets.DEFAULTS plus the
@@ -91,26 +92,13 @@ PRESET_OVERRIDES = {
 
 _TERMS = ("exchange", "dmi", "anisotropy", "zeeman", "damping", "inertia", "pair_inertia", "pair_damping")
 _MACROSPIN_TERMS = ("zeeman", "anisotropy", "damping", "inertia")
-ANISOTROPY_TYPES = ("uniaxial", "easy_plane", "tensor")
+ANISOTROPY_TYPES = schema.ANISOTROPY_TYPES
 
-#: Allowed keys of every table of the lattice [system] schema.
-SYSTEM_SCHEMA = {
-    "system": ("preset", "lattice", "a", "b", "size", "periodic", "mu", "gamma") + _TERMS,
-    "system(preset)": ("preset", "size", "periodic") + tuple(PRESET_OVERRIDES),
-    "system.lattice": ("vectors", "basis", "names", "a"),
-    "system.exchange": ("J", "shell", "bonds", "between"),
-    "system.dmi": ("D", "kind", "vector", "normal", "shell", "bonds", "between"),
-    "system.anisotropy": ("K", "axis", "sublattice"),
-    "system.zeeman": ("B", "protocol", "B1", "t_on", "frequency", "phase", "t0", "width"),
-    "system.damping": ("alpha",),
-    "system.inertia": ("eta", "xi"),
-    "system.pair_inertia": ("eta", "xi", "tensor", "shell", "bonds", "between"),
-    "system.pair_damping": ("G", "shell", "bonds", "between"),
-    "system(macrospin)": ("gamma", "mu") + _MACROSPIN_TERMS,
-    "system.zeeman(macrospin)": ("B", "omega", "protocol", "B1", "omega1", "t_on", "frequency", "phase", "t0",
-                                 "width"),
-    "system.anisotropy(macrospin)": ("type", "B_K", "omega_K", "axis", "normal", "N"),
-}
+#: Allowed keys of every table of the [system] schema (from :mod:`.schema`, the one source)
+SYSTEM_SCHEMA = {path: schema.keys(path) for path in (
+    "system", "system(preset)", "system.lattice", "system.exchange", "system.dmi", "system.anisotropy",
+    "system.zeeman", "system.damping", "system.inertia", "system.pair_inertia", "system.pair_damping",
+    "system(macrospin)", "system.zeeman(macrospin)", "system.anisotropy(macrospin)")}
 
 _PROTOCOL_KEYS = {name: tuple(params) for name, (_, params) in protocols.PROTOCOLS.items()}
 _PROTOCOL_DIMS = protocols.PARAMETER_DIMENSIONS
@@ -534,7 +522,10 @@ def _add_terms(sysm, table, keys, builders, schema_suffix=""):
 def _macrospin(table):
     from ..lattice.macrospin import Macrospin
 
-    lattice_only = [k for k in table if k in SYSTEM_SCHEMA["system"] and k not in SYSTEM_SCHEMA["system(macrospin)"]]
+    every = tuple(dict.fromkeys(("preset", "lattice") + SYSTEM_SCHEMA["system(macrospin)"] + SYSTEM_SCHEMA["system"]
+                                + SYSTEM_SCHEMA["system(preset)"]))
+    check_keys(table, "system", every)  # names the key and suggests the closest of all [system] keys
+    lattice_only = [k for k in table if k not in SYSTEM_SCHEMA["system(macrospin)"]]
     if lattice_only:
         raise InputError(f"[system]: {', '.join(lattice_only)} describe a lattice: give either preset = "
                          f"\"ghosh2025_checkerboard\" or a lattice (lattice = \"square\", one of {', '.join(LATTICES)}, "

@@ -43,9 +43,9 @@ def check_keys(table, path, allowed):
             hint = f"; did you mean '{close[0]}'?" if close else ""
             if path:
                 raise InputError(f"unknown key '{key}' in [{path}]{hint} Allowed keys: {', '.join(allowed)} "
-                                 "(docs/scenario.md)")
+                                 "(docs/scenario_reference.md)")
             raise InputError(f"unknown section '{key}'{hint} Allowed sections: {', '.join(allowed)} "
-                             "(docs/scenario.md)")
+                             "(docs/scenario_reference.md)")
 
 
 def choice(value, options, where):
@@ -145,7 +145,7 @@ def one_of(table, keys, where, required=True):
 
 def require(table, key, path):
     if key not in table:
-        raise InputError(f"[{path}]: missing required key '{key}' (docs/scenario.md)")
+        raise InputError(f"[{path}]: missing required key '{key}' (docs/scenario_reference.md)")
     return table[key]
 
 
