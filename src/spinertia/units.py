@@ -116,6 +116,9 @@ class ReducedUnits:
     def __post_init__(self):
         if not (self.t_unit > 0 and math.isfinite(self.t_unit)):
             raise InputError(f"time unit must be a positive finite number of seconds, got {self.t_unit!r}")
+        if not 1e-24 <= self.t_unit <= 1e6:
+            raise InputError(f"time unit {self.t_unit:g} s is outside 1e-24 .. 1e6 s; choose it near the fastest "
+                             "period of the dynamics (e.g. '1 fs' for a lattice, '1 ps' for a macrospin)")
 
     # time -------------------------------------------------------------------------------------
     def time(self, t_seconds):

@@ -161,6 +161,11 @@ class FinalizedSystem:
     """
 
     def __init__(self, system: System, units):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused by _check_finite, with a message
+            self._build(system, units)
+        self._check_finite()
+
+    def _build(self, system, units):
         self.system = system
         self.units = units
         self.lattice = system.lattice
@@ -195,6 +200,20 @@ class FinalizedSystem:
         self.pair_inertia = pair_table(system, system.pair_inertia, system.site_pairs["pair_inertia"], one / t)
         self._eta_min = None
         self.parallel = N >= PARALLEL_MIN_SITES
+
+    def _check_finite(self):
+        """Refuse parameters that overflow in reduced units (a unit mistake, or an absurd time unit)."""
+        groups = {"exchange/DMI field": self.tables.J, "anisotropy field": self.tables.K, "Zeeman field":
+                  self.tables.h0, "time-dependent field": self.tables.h1, "site field": self.tables.hsite,
+                  "damping": self.damping.T, "pair damping": self.pair_damping.T, "inertia": self.inertia.T,
+                  "pair inertia": self.pair_inertia.T, "field protocol": self.fp}
+        for name, arr in groups.items():
+            if not np.all(np.isfinite(arr)):
+                raise InputError(f"the {name} is not finite in the reduced units (time unit {self.units.t_unit:g} "
+                                 "s): check the magnitude and unit of the value given")
+            if np.abs(arr).max(initial=0.0) > 1e250:
+                raise InputError(f"the {name} is out of range ({np.abs(arr).max():.3g} in reduced units of "
+                                 f"{self.units.t_unit:g} s): check the magnitude and unit of the value given")
 
     # -- tables with coupling buffers -----------------------------------------------------------------
     def tables_with(self, hext=None, hnoise=None):

@@ -53,6 +53,8 @@ class Lattice:
         full = np.zeros((3, 3))
         full[: v.shape[0]] = v
         scale = np.linalg.norm(v, axis=1).max()
+        if not (np.all(np.isfinite(v)) and 0 < scale < 1e10):
+            raise InputError(f"lattice vectors must be finite and non-zero (metres), got {v.tolist()}")
         for k in range(v.shape[0], 3):  # complete with unit-length-scaled orthogonal directions
             best = None
             for e in np.eye(3):

@@ -491,6 +491,9 @@ class System:
     def set_damping(self, alpha, sublattice=None):
         """On-site Gilbert damping (dimensionless): scalar or 3x3 tensor per sublattice, or site-resolved
         (an (n_sites,) or (n_sites, 3, 3) array, or a callable of the site position in metres)."""
+        if not callable(alpha) and np.max(np.abs(np.asarray(alpha, dtype=float)), initial=0.0) > 1e3:
+            raise InputError(f"alpha = {np.max(np.abs(np.asarray(alpha, dtype=float))):.4g} is not a plausible "
+                             "Gilbert damping (dimensionless; measured values lie between 1e-4 and about 1)")
         T = self._set_onsite("damping", alpha, sublattice, None, replace=True)
         if T is not None:
             for s in self._sublattices(sublattice):
