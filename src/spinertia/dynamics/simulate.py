@@ -293,12 +293,12 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
                     n_new = (phase + k) // save_every
                     buf = np.empty((n_new, model.state_size))
                     stepper.advance(k, save_every, buf, phase)
-                    t_new = t_last + outr * np.arange(1, n_new + 1)
+                    t_new = t0r + outr * (done_outputs() + np.arange(1, n_new + 1))
                     phase = (phase + k) % save_every
                     n_left_steps -= k
                 else:
                     n_new = min(chunk, n_total_out - done_outputs())
-                    t_new = t_last + outr * np.arange(1, n_new + 1)
+                    t_new = t0r + outr * (done_outputs() + np.arange(1, n_new + 1))
                     buf = np.empty((n_new, model.state_size))
                     stepper.advance_to(t_new, buf, max_steps=max_steps)
                     k = n_new
@@ -308,7 +308,7 @@ def simulate(model, y0, t_end, dt, *, method="rk4", output_every=None, t0=0.0, r
                     n_ok = max(0, min(n_new, (phase + steps_ok) // save_every))
                 else:
                     n_ok = max(0, min(n_new, steps_ok))
-                store(t_last + outr * np.arange(1, n_ok + 1), buf[:n_ok])
+                store(t0r + outr * (done_outputs() + np.arange(1, n_ok + 1)), buf[:n_ok])
                 stats.update(_stats(stepper))
                 kind = "diverged" if isinstance(err, SimulationDiverged) else "stopped"
                 err.partial = Trajectory(model, np.array(samples_t), np.array(samples_Y), complete=False,
