@@ -76,6 +76,26 @@ def _tensor(value, name, dimension=None):
     return a
 
 
+def _tensors(value, n, name, dimension, args_of, what):
+    """(n, 3, 3) tensors from an (n,) or (n, 3, 3) array, or a callable evaluated at ``args_of(k)`` (positions)
+    for k = 0 .. n-1; ``what`` ("site", "pair") names the items in messages."""
+    if callable(value):
+        T = np.array([_tensor(value(*args_of(k)), f"{name}({what} {k})", dimension) for k in range(n)])
+    else:
+        arr = np.asarray(value, dtype=float)
+        if arr.shape == (n,):
+            T = arr[:, None, None] * np.eye(3)
+        elif arr.shape == (n, 3, 3):
+            T = arr.copy()
+        else:
+            raise InputError(f"{name} must be a scalar or a 3x3 tensor, or one per {what} ({what}-resolved): shape "
+                             f"({n},) or ({n}, 3, 3) here; got shape {arr.shape}")
+    bad = ~np.all(np.isfinite(T.reshape(n, 9)), axis=1)
+    if bad.any():
+        raise InputError(f"{name}: {what} {int(np.argmax(bad))} is not finite")
+    return T
+
+
 def _vec3(value, name, dimension=None):
     raw = np.asarray(value, dtype=object)
     if raw.shape == (2,):
@@ -278,47 +298,17 @@ class System:
         return p[:, 0].astype(np.int64), p[:, 1].astype(np.int64)
 
     def _pair_tensors(self, value, i, j, name, dimension):
-        """(n_pairs, 3, 3) tensors from a scalar/3x3, an (n_pairs,) or (n_pairs, 3, 3) array, or a callable
-        of (r_i, r_j) (site positions in metres)."""
-        n = len(i)
-        if callable(value):
-            pos = self.positions()
-            T = np.array([_tensor(value(pos[a], pos[b]), f"{name}(pair {k})", dimension)
-                          for k, (a, b) in enumerate(zip(i, j))])
-        elif isinstance(value, str) or np.ndim(value) == 0 or np.shape(value) == (3, 3):
-            T = np.broadcast_to(_tensor(value, name, dimension), (n, 3, 3)).copy()
-        else:
-            arr = np.asarray(value, dtype=float)
-            if arr.shape == (n,):
-                T = arr[:, None, None] * np.eye(3)
-            elif arr.shape == (n, 3, 3):
-                T = arr.copy()
-            else:
-                raise InputError(f"{name}: give one value, a 3x3 tensor, {n} values or an ({n}, 3, 3) array "
-                                 f"(one per pair), got shape {arr.shape}")
-        if not np.all(np.isfinite(T)):
-            raise InputError(f"{name} must be finite")
-        return T
+        """(n_pairs, 3, 3) tensors from a scalar/3x3 (every pair), an (n_pairs,) or (n_pairs, 3, 3) array, or a
+        callable of (r_i, r_j) (site positions in metres)."""
+        if not callable(value) and (isinstance(value, str) or np.ndim(value) == 0 or np.shape(value) == (3, 3)):
+            return np.broadcast_to(_tensor(value, name, dimension), (len(i), 3, 3)).copy()
+        pos = self.positions() if callable(value) else None
+        return _tensors(value, len(i), name, dimension, lambda k: (pos[i[k]], pos[j[k]]), "pair")
 
     def _site_tensors(self, value, name, dimension):
         """(n_sites, 3, 3) from an (n_sites,) or (n_sites, 3, 3) array, or a callable of the position."""
-        n = self.n_sites
-        if callable(value):
-            pos = self.positions()
-            T = np.array([_tensor(value(r), f"{name}(site {k})", dimension) for k, r in enumerate(pos)])
-        else:
-            arr = np.asarray(value, dtype=float)
-            if arr.shape == (n,):
-                T = arr[:, None, None] * np.eye(3)
-            elif arr.shape == (n, 3, 3):
-                T = arr.copy()
-            else:
-                raise InputError(f"{name} must be a scalar or a 3x3 tensor, or one of them per site (site-resolved): "
-                                 f"shape ({n},) or ({n}, 3, 3) for this system; got shape {arr.shape}")
-        if not np.all(np.isfinite(T)):
-            bad = int(np.argmax(~np.all(np.isfinite(T.reshape(n, 9)), axis=1)))
-            raise InputError(f"{name}: site {bad} is not finite")
-        return T
+        pos = self.positions() if callable(value) else None
+        return _tensors(value, self.n_sites, name, dimension, lambda k: (pos[k],), "site")
 
     @staticmethod
     def _is_site_resolved(value, n_sites):
