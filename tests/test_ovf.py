@@ -394,7 +394,7 @@ def test_atomic_write_keeps_old_file(tmp_path, monkeypatch):
     def boom(fd):
         raise KeyboardInterrupt   # interrupted after the data went to the temporary file
 
-    from spinertia.io import atomic
+    from spinertia import atomic
 
     monkeypatch.setattr(atomic.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):

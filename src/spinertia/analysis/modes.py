@@ -62,7 +62,7 @@ def kernel_resonance(omega, omega0, kernel, alpha=0.0, sign=1.0):
 
 
 def printed_resonance(omega, omega0, T):
-    """Seed 000's printed condition omega^2 - (T(omega) - omega0)^2 for a callable T(omega)."""
+    """Webb et al. 2026's printed condition omega^2 - (T(omega) - omega0)^2 for a callable T(omega)."""
     return omega**2 - (T(omega) - omega0) ** 2
 
 

@@ -1,7 +1,7 @@
 """Quantify nutation in a magnetization trajectory (Webb et al. 2026, Figs. 1-2 and the text after Eq. 10).
 
 Nutation is the fast oscillation that the inertial LLG (Webb et al. 2026, Eq. 1) or the phonon memory kernel
-(Eq. 10) superimposes on the slow Larmor precession.  Seed 000 states, after Eq. 10:
+(Eq. 10) superimposes on the slow Larmor precession.  Webb et al. 2026, states, after Eq. 10:
 
 * iLLG: nutation at ``omega_eta ~ 1/eta`` with broadening ``Delta omega_eta ~ alpha/eta`` (amplitude decay
   rate); the energy of the nutation therefore lives ``tau = eta/(2 alpha)``, and the matching phonon
@@ -353,7 +353,7 @@ def nutation_envelope(t, y, omega_cut, reference=None, trim_periods=2.0):
 def illg_amplitude_estimate(eta, omega0, theta0, omega_p=None):
     """|Delta theta| of the iLLG released from rest at polar angle theta0 in a field omega0.
 
-    Seed 000: |Delta theta|_iLLG ~ eta omega0.  Released with dm/dt = 0, the nutation must supply the
+    Webb et al. 2026: |Delta theta|_iLLG ~ eta omega0.  Released with dm/dt = 0, the nutation must supply the
     precession velocity omega_p sin(theta0); in the precessing frame it turns at
     nu = 1/eta + 2 omega_p cos(theta0) (Coriolis term of eta m x m''), so the radius of the nutation circle is
     omega_p sin(theta0)/nu ~ eta omega0 sin(theta0) (1 - 2 eta omega0 cos theta0).
@@ -365,7 +365,7 @@ def illg_amplitude_estimate(eta, omega0, theta0, omega_p=None):
 def kernel_amplitude_estimate(V0_sq, Omega0, Z, Gamma, omega0, theta0):
     """Peak |Delta theta| of the phonon-kernel nutation (memory empty at t = 0, passive sign).
 
-    Seed 000 estimates |Delta theta| ~ |V0|^2 omega0 / Omega0^3.  Explicitly: with h_mem = int chi m, the part
+    Webb et al. 2026, estimates |Delta theta| ~ |V0|^2 omega0 / Omega0^3.  Explicitly: with h_mem = int chi m, the part
     of h_mem not parallel to m(t) is int chi(t - s)(m(s) - m(t)) ds; its oscillating piece is dominated by
     the oldest memory, (m(0) - m(t)) (2 Z V0^2/Omega0) cos(Omega0 t) e^{-Z Gamma t}.  With
     |m(0) - m(t)| ~ omega0 sin(theta0) t this tilts m by (2 Z V0^2 omega0 sin theta0 / Omega0^2) t e^{-Z Gamma t},

@@ -305,7 +305,7 @@ def _polarity(p):
 
 
 def skyrmion_center(system, spins, threshold=-0.1, polarity=-1):
-    """Seed 003's centre: sum_i (m0z - m_iz) r_i / sum_i (m0z - m_iz) over m_iz < m0z (= threshold), metres.
+    """Xu et al. 2023's centre: sum_i (m0z - m_iz) r_i / sum_i (m0z - m_iz) over m_iz < m0z (= threshold), metres.
 
     For polarity +1 the mirrored definition (m_z -> -m_z) is used."""
     s = _system(system)

@@ -71,7 +71,7 @@ def run_electrons(sc, out: Path, workers=None):
     from ..electrons.smatrix import btb_damping
     from ..electrons.tensors import magnet_tensors, magnet_vertices
     from ..electrons.torques import adiabatic_torques, site_torques
-    from ..io.atomic import atomic_write_stream
+    from ..atomic import atomic_write_stream
 
     f, u = sc.fsys, sc.units
     q = set(sc.quantities)

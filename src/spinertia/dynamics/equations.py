@@ -8,7 +8,8 @@ magnetization direction m_i of site i:
 with the effective field h_i (:mod:`spinertia.lattice.fields`), an optional external torque tau_i (from a
 stepper hook, e.g. spin-transfer or the electrons' s-d torque), the Gilbert tensors A_ij (dimensionless) and
 the inertia tensors E_ij (time).  Xu et al. 2023, Eq. 21 writes the damping and inertia terms with a minus
-sign; its tensors enter as A = -alpha, E = -alpha_bar (``Sign convention "xu2023"``, docs/theory.md).
+sign (the equation written for the spin direction s = -m); its tensors enter as A = -alpha, E = -alpha_bar
+(``convention="spin"`` of the models, docs/theory.md).
 
 Every model (LLG, inertial LLG, memory-kernel LLG) and every system size (one macrospin, a lattice) uses the
 functions below; the lattice right-hand sides (:mod:`.rhs`) and the fused Heun sweeps (:mod:`.sweeps`) are

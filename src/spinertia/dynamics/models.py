@@ -75,6 +75,34 @@ def _isotropic(T):
     return np.all(np.abs(M - d[:, None, None] * np.eye(3)) == 0, axis=(1, 2)).astype(float)
 
 
+def _refuse_moved(moved):
+    """Old keyword arguments of the models: say where the parameter lives now."""
+    if not moved:
+        return
+    where = {"alpha": "System.set_damping(alpha)", "eta": "System.set_inertia(eta)"}
+    hints = "; ".join(f"{k}: {where.get(k, 'not a model argument')}" for k in moved)
+    raise InputError(f"unknown model argument(s) {sorted(moved)}: damping and inertia live on the system ({hints}), "
+                     "then finalize it and build the model from it")
+
+
+def _pair_product(onsite, pairs, X):
+    """sum_j T_ij X_j over the on-site table and a pair table, X of shape (n_sites, 3) (numpy, for observables)."""
+    O = np.einsum("iab,ib->ia", onsite.T[onsite.row].reshape(-1, 3, 3), X)
+    nbr, row, T = pairs
+    for k in range(nbr.shape[1]):
+        j = nbr[:, k]
+        Tk = T[row, k].reshape(-1, 3, 3)
+        O += np.where((j >= 0)[:, None], np.einsum("iab,ib->ia", Tk, X[np.maximum(j, 0)]), 0.0)
+    return O
+
+
+def _dissipation(model, V):
+    """Dissipated power sum_i w_i v_i . (sum_j A_ij v_j) (the symmetric part dissipates; reduced energy)."""
+    fin = model.system
+    w = fin.energy_weight[fin.sub] / model.energy_scale()
+    return np.array([np.sum(w * np.sum(v * _pair_product(model.A, model.G, v), 1)) for v in V])
+
+
 def _warn_antidamping(A, system):
     sym = 0.5 * (A.reshape(-1, 3, 3) + A.reshape(-1, 3, 3).transpose(0, 2, 1))
     ev = np.linalg.eigvalsh(sym).min(axis=1)
@@ -284,7 +312,8 @@ class LLG(_Thermal, Model):
 
     name = "llg"
 
-    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0):
+    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0, **moved):
+        _refuse_moved(moved)
         super().__init__(system, convention)
         self.state_size = 3 * self.n_sites
         self._attach_noise(temperature, seed)
@@ -319,7 +348,8 @@ class InertialLLG(_Thermal, Model):
 
     name = "illg"
 
-    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0):
+    def __init__(self, system, convention="magnetization", temperature=0.0, seed=0, **moved):
+        _refuse_moved(moved)
         super().__init__(system, convention)
         n = self.n_sites
         self.state_size = 6 * n
@@ -336,7 +366,7 @@ class InertialLLG(_Thermal, Model):
                                     if self.sign < 0 else ""))
         self._eta_min = lam
         E3 = self.E.T.reshape(-1, 3, 3)
-        self.symmetric = bool(np.allclose(E3, E3.transpose(0, 2, 1)))
+        self.symmetric = self.system.inertia_is_symmetric()  # conjugate gradients, else block Jacobi
         self._check_inertia_scale(E3)
         self._attach_noise(temperature, seed)
         self.rhs = R.INERTIAL_RHS
@@ -359,14 +389,7 @@ class InertialLLG(_Thermal, Model):
 
     def _min_inertia_eigenvalue(self):
         """Smallest eigenvalue of the symmetric part of the (sign-applied) global inertia matrix."""
-        fin = self.system
-        if self.I.nbr.shape[1] == 0:
-            E3 = self.E.T.reshape(-1, 3, 3)
-            return float(np.linalg.eigvalsh(0.5 * (E3 + E3.transpose(0, 2, 1))).min())
-        if self.sign > 0:
-            return fin.inertia_min_eigenvalue()
-        M = -fin.inertia_matrix()
-        return float(np.linalg.eigvalsh(0.5 * (M + M.T)).min())
+        return self.system.inertia_min_eigenvalue(self.sign)
 
     def _build_args(self):
         work, ctl = self._work_ctl(8, 1.0 if self.symmetric else 0.0)
@@ -403,14 +426,7 @@ class InertialLLG(_Thermal, Model):
 
     def _apply_E(self, X):
         """E x with the full (unprojected) inertia matrix, x of shape (n_sites, 3) (reduced time)."""
-        E = self.E.T[self.E.row].reshape(-1, 3, 3)
-        O = np.einsum("iab,ib->ia", E, X)
-        nbr, row, T = self.I
-        for k in range(nbr.shape[1]):
-            j = nbr[:, k]
-            Tk = T[row, k].reshape(-1, 3, 3)
-            O += np.where((j >= 0)[:, None], np.einsum("iab,ib->ia", Tk, X[np.maximum(j, 0)]), 0.0)
-        return O
+        return _pair_product(self.E, self.I, X)
 
     def kinetic_energy(self, Y):
         """1/2 sum_ij (mu_i/gamma_i) v_i . E_ij v_j (reduced energy, see :meth:`energy_scale`)."""
@@ -420,13 +436,8 @@ class InertialLLG(_Thermal, Model):
         return np.array([0.5 * np.sum(w * np.sum(v * self._apply_E(v), 1)) for v in V])
 
     def dissipation(self, Y):
-        """Dissipated power sum_i w_i v_i . sym(A_i) v_i (on-site damping; reduced)."""
-        fin = self.system
-        V = self.velocities(np.atleast_2d(Y))
-        A = self.A.T[self.A.row].reshape(-1, 3, 3)
-        As = 0.5 * (A + A.transpose(0, 2, 1))
-        w = fin.energy_weight[fin.sub] / self.energy_scale()
-        return np.einsum("i,tia,iab,tib->t", w, V, As, V)
+        """Dissipated power sum_ij w_i v_i . A_ij v_j (on-site and pair damping; reduced energy)."""
+        return _dissipation(self, self.velocities(np.atleast_2d(Y)))
 
     def max_frequency(self):
         return nutation_frequency_bound(self.system.max_frequency(), self._damping_norm(), self._eta_min)
@@ -443,7 +454,7 @@ class InertialLLG(_Thermal, Model):
 class MemoryKernelLLG(Model):
     """Non-Markovian LLG with a memory kernel (Webb et al. 2026, Eqs. 4, 5, 10), on every site:
 
-        dm_i/dt = -m_i x (h_i + s h_mem,i) + tau_i + m_i x (A_i dm_i/dt) [+ 1/2 g(m_i) m_i],
+        dm_i/dt = -m_i x (h_i + s h_mem,i) + tau_i + m_i x sum_j (A_ij dm_j/dt) [+ 1/2 g(m_i) m_i],
         h_mem,i(t) = int_0^t chi(t - t') m_i(t') dt'.
 
     ``kernel_sign="passive"`` (s = +1, default) is the sign that follows from the Green's-function form
@@ -458,7 +469,8 @@ class MemoryKernelLLG(Model):
     name = "kernel"
 
     def __init__(self, system, kernel: ExponentialSumKernel, kernel_sign="passive", longitudinal=None,
-                 convention="magnetization"):
+                 convention="magnetization", **moved):
+        _refuse_moved(moved)
         super().__init__(system, convention)
         if not isinstance(kernel, ExponentialSumKernel):
             raise InputError("kernel must be an ExponentialSumKernel (see spinertia.dynamics.kernels)")
@@ -555,14 +567,11 @@ class MemoryKernelLLG(Model):
         S = self.spins(Y)
         hm = KERNEL_SIGNS[self.kernel_sign] * self._aux(Y)[..., 0, :].sum(axis=-3)
         e_osc, d_osc = self.oscillator_energy(Y, dY)
-        V = self.spins(dY)
-        A = self.A.T[self.A.row].reshape(-1, 3, 3)
-        As = 0.5 * (A + A.transpose(0, 2, 1))
         out = {
             "phonon_energy": s * e_osc,
             # E_mag - h_mem . m + s E_osc: Lyapunov for the passive sign (docs/theory.md)
             "total_energy": self.energy(t, Y) - np.sum(hm * S, (1, 2)) + s * e_osc,
-            "dissipation": np.einsum("tia,iab,tib->t", V, As, V) + s * d_osc,
+            "dissipation": _dissipation(self, self.spins(dY)) + s * d_osc,
         }
         if self.n_sites == 1:
             out.update({"memory_field": hm[:, 0, :], "aux": np.asarray(Y)[:, 3:],

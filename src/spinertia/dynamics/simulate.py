@@ -120,7 +120,7 @@ def settings_changes(old, new):
 def _save_checkpoint(path, settings, state):
     """Write the checkpoint atomically (temp file + rename): an interrupted or failed write leaves the previous
     checkpoint intact and no temp file behind."""
-    from ..io.atomic import atomic_write
+    from ..atomic import atomic_write
 
     def write(tmp):
         with open(tmp, "wb") as fh:

@@ -5,7 +5,7 @@ levels, k_B T, bias voltages times e) is a number in units of the nearest-neighb
 hbar = 1, so a time is measured in hbar/t and a rate in t/hbar.  Spin densities are in units of hbar
 (s = <sigma>/2), particle numbers are dimensionless and Green's functions are in 1/t.
 
-:class:`ElectronUnits` is the one conversion to SI: it fixes t in electronvolt.  Seed 003's Table I
+:class:`ElectronUnits` is the one conversion to SI: it fixes t in electronvolt.  Xu et al. 2023's Table I
 (Xu et al. 2023) takes t = J_ex = 1 meV, so its time unit is hbar/t = 0.658 ps.
 """
 from __future__ import annotations

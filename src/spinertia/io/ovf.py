@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .atomic import atomic_write_stream
+from ..atomic import atomic_write_stream
 
 __all__ = ["OVFData", "read_ovf", "write_ovf", "read_spins", "write_spins", "OVF_FORMATS"]
 

@@ -26,7 +26,7 @@ import xarray as xr
 
 from .. import __version__
 from ..errors import InputError
-from .atomic import atomic_write
+from ..atomic import atomic_write
 
 __all__ = ["trajectory_to_dataset", "write_result", "read_result", "summary_from_dataset", "write_summary",
            "OBSERVABLE_UNITS"]

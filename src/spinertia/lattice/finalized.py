@@ -198,7 +198,6 @@ class FinalizedSystem:
         self.pair_damping = pair_table(system, system.pair_damping, system.site_pairs["pair_damping"], one)
         self.inertia = onsite_table(system.inertia, system.site_onsite["inertia"], sub, one / t)
         self.pair_inertia = pair_table(system, system.pair_inertia, system.site_pairs["pair_inertia"], one / t)
-        self._eta_min = None
         self.parallel = N >= PARALLEL_MIN_SITES
 
     def _check_finite(self):
@@ -321,34 +320,44 @@ class FinalizedSystem:
 
     # -- inertia matrix -------------------------------------------------------------------------------
     def inertia_is_symmetric(self):
+        """Whether the global inertia matrix (on-site and pair blocks, e.g. directed pairs) is symmetric."""
         E = self.inertia.T.reshape(-1, 3, 3)
-        return bool(np.allclose(E, E.transpose(0, 2, 1), rtol=1e-12, atol=0.0))
+        if not np.allclose(E, E.transpose(0, 2, 1), rtol=1e-12, atol=0.0):
+            return False
+        if self.pair_inertia.nbr.shape[1] == 0:
+            return True
+        M = self.inertia_matrix(sparse=True)
+        return bool(abs(M - M.T).max() <= 1e-12 * abs(M).max())
 
-    def inertia_min_eigenvalue(self):
-        """Smallest eigenvalue of the symmetric part of the global inertia matrix (reduced time).
+    def _translation_invariant(self, table_rows):
+        return all(r == self.n_sub for r in table_rows) and not any(self.system.site_pairs.values())
+
+    def inertia_min_eigenvalue(self, sign=1.0):
+        """Smallest eigenvalue of the symmetric part of ``sign`` times the global inertia matrix (reduced time).
 
         On-site inertia only: the minimum over the sites.  With pair inertia: exact (dense) up to 600 sites;
-        beyond, a sparse Lanczos solve for site-resolved tables, and for translation-invariant ones the
-        minimum over the Bloch matrices E(k) at the allowed wavevectors (exact for a periodic system, a lower
-        bound for open ones: a finite section's spectrum lies in the numerical range of the infinite
-        operator)."""
-        if self._eta_min is not None:
-            return self._eta_min
-        E = self.inertia.T.reshape(-1, 3, 3)
+        beyond, for translation-invariant tables the minimum over the Bloch matrices E(k) at the allowed
+        wavevectors (exact for a periodic system, a lower bound for open ones: a finite section's spectrum lies in
+        the numerical range of the infinite operator), and a sparse Lanczos solve for site-resolved tables."""
+        key = float(sign)
+        cache = self.__dict__.setdefault("_eta_min_cache", {})
+        if key in cache:
+            return cache[key]
+        E = key * self.inertia.T.reshape(-1, 3, 3)
         if self.pair_inertia.nbr.shape[1] == 0:
             val = float(np.linalg.eigvalsh(0.5 * (E + E.transpose(0, 2, 1))).min())
         elif self.n_sites <= 600:
-            M = self.inertia_matrix()
-            val = np.linalg.eigvalsh(0.5 * (M + M.T)).min()
-        elif len(self.pair_inertia.T) == self.n_sites:
+            M = key * self.inertia_matrix()
+            val = float(np.linalg.eigvalsh(0.5 * (M + M.T)).min())
+        elif self._translation_invariant((len(self.inertia.T), len(self.pair_inertia.T))):
+            val = self._bloch_min_eigenvalue(key)
+        else:
             from scipy.sparse.linalg import eigsh
 
-            M = self.inertia_matrix(sparse=True)
+            M = key * self.inertia_matrix(sparse=True)
             val = float(eigsh(0.5 * (M + M.T), k=1, which="SA", return_eigenvectors=False)[0])
-        else:
-            val = self._bloch_min_eigenvalue()
-        self._eta_min = float(val)
-        return self._eta_min
+        cache[key] = float(val)
+        return cache[key]
 
     def inertia_matrix(self, sparse=False):
         """Global inertia matrix (3N x 3N, reduced time): on-site blocks plus pair blocks (dense, or scipy
@@ -374,7 +383,7 @@ class FinalizedSystem:
                            (np.concatenate(rows), np.concatenate(cols))), shape=(3 * N, 3 * N))
         return M if sparse else M.toarray()
 
-    def _bloch_min_eigenvalue(self):
+    def _bloch_min_eigenvalue(self, sign=1.0):
         sysb = self.system
         lists = directed_bonds(sysb, sysb.pair_inertia)
         nsub = self.n_sub
@@ -387,14 +396,14 @@ class FinalizedSystem:
                 grids.append(2 * np.pi * np.arange(n) / n)
             else:
                 grids.append(np.linspace(-np.pi, np.pi, 65))
-        Es = self.inertia.T.reshape(-1, 3, 3)
+        Es = sign * self.inertia.T.reshape(-1, 3, 3)
         best = np.inf
         for q in np.stack(np.meshgrid(*grids, indexing="ij"), -1).reshape(-1, 3):
             M = np.zeros((3 * nsub, 3 * nsub), dtype=complex)
             for s in range(nsub):
                 M[3 * s:3 * s + 3, 3 * s:3 * s + 3] += Es[s]
                 for t, off, T in lists[s]:
-                    M[3 * s:3 * s + 3, 3 * t:3 * t + 3] += T / self.units.t_unit * np.exp(1j * np.dot(q, off))
+                    M[3 * s:3 * s + 3, 3 * t:3 * t + 3] += sign * T / self.units.t_unit * np.exp(1j * np.dot(q, off))
             best = min(best, np.linalg.eigvalsh(0.5 * (M + M.conj().T)).min())
         return best
 

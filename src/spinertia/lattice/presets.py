@@ -1,4 +1,4 @@
-"""Ready-made atomistic systems of the seed papers (the same description feeds dynamics and spin waves).
+"""Ready-made atomistic systems of the paper papers (the same description feeds dynamics and spin waves).
 
 The two-sublattice ferromagnet of Ghosh, Basu and Mondal (2025) (spec 1.1, parameters of spec 4):
 checkerboard A/B on a rectangular a x b lattice, A at (0, 0), B at (a, 0).  Bonds (each added in both

@@ -76,7 +76,11 @@ def minimum_image(system, d, periodic=None):
     return f @ L
 
 
-def _vec(value, name, nonzero=False):
+def _vec(value, name, nonzero=False, dimension=None):
+    if dimension is not None and not isinstance(value, np.ndarray):
+        from ..units import parse_quantity
+
+        value = [parse_quantity(v, dimension, f"{name}[{i}]") for i, v in enumerate(value)]
     a = np.asarray(value, dtype=float)
     if a.shape == (2,):
         a = np.append(a, 0.0)
@@ -88,10 +92,12 @@ def _vec(value, name, nonzero=False):
 
 
 def _positive(value, name):
+    from ..units import parse_quantity
+
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number (metres), got {value!r}") from None
+        v = parse_quantity(value, "length", name)
+    except InputError:
+        raise InputError(f"{name} must be a positive length (metres, or e.g. '1 nm'), got {value!r}") from None
     if not (np.isfinite(v) and v > 0):
         raise InputError(f"{name} must be a positive finite number (metres), got {value!r}")
     return v
@@ -205,7 +211,7 @@ def skyrmion(system, center=None, radius=None, polarity=-1, kind="neel", helicit
         raise InputError("skyrmion needs radius= (metres)")
     R = _positive(radius, "radius")
     w = R / 2 if wall_width is None else _positive(wall_width, "wall_width")
-    c = system_center(system) if center is None else _vec(center, "center")
+    c = system_center(system) if center is None else _vec(center, "center", dimension="length")
     widths = _widths(s)
     if 2 * R > widths.min():
         raise InputError(f"skyrmion radius {R:.4g} m is larger than the system: the diameter must fit in the "
@@ -288,7 +294,7 @@ def domain_wall(system, normal=(1.0, 0.0, 0.0), position=None, width=None, kind=
     elif np.ndim(position) == 0:
         u = P @ n - float(position)
     else:
-        u = (P - _vec(position, "position")) @ n
+        u = (P - _vec(position, "position", dimension="length")) @ n
     th = 2 * np.arctan(np.exp(np.clip(u / w, -700, 700)))
     e = n if kind == "neel" else np.cross([0.0, 0.0, 1.0], n)
     e = chirality * e
@@ -321,6 +327,6 @@ def spiral(system, q, kind="neel", phase=0.0, axis=(0.0, 0.0, 1.0), origin=None)
         if np.linalg.norm(e2) < 1e-9:
             raise InputError("a Bloch (helical) spiral needs q not parallel to axis")
     e2 /= np.linalg.norm(e2)
-    o = np.zeros(3) if origin is None else _vec(origin, "origin")
+    o = np.zeros(3) if origin is None else _vec(origin, "origin", dimension="length")
     ang = (P - o) @ qv + float(phase)
     return _normalize(np.cos(ang)[:, None] * e1 + np.sin(ang)[:, None] * e2)

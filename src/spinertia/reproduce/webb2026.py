@@ -306,7 +306,7 @@ def fig1_plot(data, P, path):
     axs[1].text(0.02, 0.06, f"nutation lines in $\\theta(t)$:\n{fk.modes[0][0].real:.2f}, {fk.modes[1][0].real:.2f}\n"
                 f"$|\\Delta\\theta|$ = {fk.amplitude:.3g}\nat t = {fk.peak_time:.3g} $\\approx 1/Z\\Gamma$",
                 transform=axs[1].transAxes, fontsize=7)
-    fig.suptitle(r"Seed 000 Fig. 1: $\Omega_0/\omega_0 = 1/\eta\omega_0 = 10^3$, $\alpha = 0.02$, "
+    fig.suptitle(r"Webb et al. 2026, Fig. 1: $\Omega_0/\omega_0 = 1/\eta\omega_0 = 10^3$, $\alpha = 0.02$, "
                  r"$1/Z\Gamma = \eta/\alpha$, $Z = 0.5$, $V_0^2 = 0.1\,\omega_0\Omega_0$, $\theta_0 = \pi/4$",
                  fontsize=9)
     fig.savefig(path, dpi=130)
@@ -405,7 +405,7 @@ def fig2_plot(data, P, path):
     axs[2].set_ylabel(r"$|m - m_{LLG}|$")
     axs[2].set_title("(c) distance from the LLG trajectory", fontsize=10)
     axs[2].legend(fontsize=7)
-    fig.suptitle("Seed 000 Fig. 2: Larmor precession, parameters as in Fig. 1 "
+    fig.suptitle("Webb et al. 2026, Fig. 2: Larmor precession, parameters as in Fig. 1 "
                  f"(output every {t[1] - t[0]:.3g}; nutation not resolved in (a), (b))", fontsize=9)
     fig.savefig(path, dpi=130)
 
@@ -537,7 +537,7 @@ def figS3_plot(data, P, path):
     ax.set_ylabel(r"$m\cdot e_2$ / amplitude")
     ax.set_title("(c) nonlinear macrospin about $m_{eq}$ (alpha = 0)", fontsize=9)
     ax.legend(fontsize=6, loc="upper right")
-    fig.suptitle("Seed 000 supplement Fig. 3: elliptical precession and elliptical spiral", fontsize=9)
+    fig.suptitle("Webb et al. 2026, supplement Fig. 3: elliptical precession and elliptical spiral", fontsize=9)
     fig.savefig(path, dpi=130)
 
 
@@ -548,7 +548,7 @@ def _report(path, P, checks, data, quick, wall):
     fa, fk, fp = data["fig1"]["fit_illg"], data["fig1"]["fit_kernel"], data["fig1"]["fit_printed"]
     n_pass = sum(c["passed"] for c in checks)
     lines = [
-        f"# Seed 000 reproduction: {TITLE}",
+        f"# Webb et al. 2026 reproduction: {TITLE}",
         "",
         f"Mode: {'quick' if quick else 'full'}; wall time {wall:.1f} s; checks passed: {n_pass}/{len(checks)}.",
         "",

@@ -1,7 +1,7 @@
 """Reproduction of Xu et al. 2023, Fig. 3: spin-resolved transmission and DOS of the 40 x 40 lattice with
 and without a relaxed skyrmion (Xu et al. 2023, Sec. V).
 
-Seed 003: "Figure 3 shows the transmission coefficient and density of states (DOS) as a function of the
+Xu et al. 2023: "Figure 3 shows the transmission coefficient and density of states (DOS) as a function of the
 electron energy E with and without an Sk ... When there is no Sk, Figs. 3(a) and 3(b) show spin-degenerate
 transmission coefficients and DOS ... in the presence of the Sk ... the whole energy range [0, 8] can be
 divided into three regions: (i) 0 < E < |J| ... fully spin polarized ... only spin-down electrons can
@@ -276,7 +276,7 @@ def _report(path, checks, data, quick, wall):
     n_pass = sum(c["passed"] for c in checks)
     E = data["E"]
     lines = [
-        f"# Seed 003 reproduction: {TITLE}",
+        f"# Xu et al. 2023 reproduction: {TITLE}",
         "",
         f"Mode: {'quick' if quick else 'full'}; wall time {wall:.1f} s; checks passed: {n_pass}/{len(checks)}.",
         "",

@@ -39,6 +39,10 @@ def spinwave_model(system: System, ground_state=None) -> SpinWaveModel:
     """
     if not isinstance(system, System):
         raise InputError("spinwave_model needs a spinertia.lattice.System (the builder, not the finalized object)")
+    resolved = [k for k, v in system.site_onsite.items() if v is not None] + \
+        [k for k, v in system.site_pairs.items() if v] + (["site_field"] if system.site_field is not None else [])
+    _check(not resolved, f"spin-wave theory needs a translation-invariant system, but {', '.join(resolved)} "
+           "is site-resolved (set per site or between listed sites); give these couplings per sublattice and bond")
     lat = system.lattice
     eps = system._per_sublattice(1.0 if ground_state is None else ground_state, "ground_state")
     _check(np.all(np.abs(np.abs(eps) - 1) < TOL), f"ground_state must be +1 or -1 per sublattice, got {eps}")

@@ -194,7 +194,12 @@ class SpinWaveModel:
         if isinstance(name, (int, np.integer)):
             raise InputError("sublattice names must not be integers (integers are used as indices)")
         site = dict(name=name, position=self._vector(f"position of {name!r}", position))
+        dims = dict(mu="moment", gamma=None, K="energy", eta="time", xi="time", alpha=None)
         for key, val in dict(mu=mu, gamma=gamma, K=K, eta=eta, xi=xi, alpha=alpha).items():
+            if isinstance(val, str) and dims[key] is not None:
+                from ..units import parse_quantity
+
+                val = parse_quantity(val, dims[key], f"{key} of sublattice {name!r}")
             site[key] = float(_finite(f"{key} of sublattice {name!r}", val))
         if site["mu"] <= 0:
             raise InputError(f"mu of sublattice {name!r} must be > 0 (J/T), got {mu!r}")
