@@ -1,7 +1,7 @@
 """Local spin density of a 40 x 40 spinful strip with two leads at one energy: RGF vs a dense inverse.
 
-Run:  python benchmarks/negf.py            (not part of the test suite; ~1-2 minutes on one core)
-      python benchmarks/negf.py --smoke    (seconds: small dense reference, same final lines)
+Run:  python benchmarks/negf.py            (not part of the test suite; ~4 minutes on one core)
+      python benchmarks/negf.py --smoke    (seconds: small dense references, same final lines)
 
 System (Xu et al. 2023, Sec. V): square lattice 40 x 40, hopping t = 1, on-site 4t, s-d exchange
 J sigma . m_i with J = 2 and a Bloch skyrmion texture (radius 10 a, textures.skyrmion), two normal
@@ -15,6 +15,17 @@ E = 1.9 t (the energy of the seed's pumping simulations) -- the integrand of Eq.
   blocks from its lead columns.
 * Kwant (when importable): ``kwant.wave_function`` + ``kwant.operator.Density`` with the Pauli matrices
   on the same system (scattering states of both leads).
+
+Response kernels on the same system (linear_response, recursive route vs ``method="dense"``):
+
+* the Fermi-surface integrand of the macrospin Gilbert tensor at E = 1.9 t (corrected Xu et al. 2023,
+  Eq. 19: Tr[V_a A V_b A]/4pi + Im Tr[V_a A V_b Re G]/2pi with V_a = J sum_i sigma_a(i) over all 1600
+  sites): RGF from the lead columns G W_p (A = sum_p G W_p (G W_p)^dagger) and two block solves per vertex;
+  dense from the inverse of the whole region;
+* one contour node z = mu + 0.3i of the site-pair tensors (Bhattacharjee et al. 2012, Eqs. 12-14: exchange
+  Tr[V_i G V_j G], friction Tr[V_i G' V_j G] - Tr[V_i G V_j G'], inertia Tr[V_i G'' V_j G]) for all
+  nearest-neighbour pairs: RGF from the layer blocks G_kk, G_{k,k+-1} as Taylor jets (G', G'' exactly);
+  dense from G, G' = -G G and G'' = 2 G G G of the whole region.
 
 Timings are medians of interleaved repeats in one run, BLAS restricted to one thread.  The last two lines
 are ``rgf_ms_per_energy_40x40: <ms>`` and ``rgf_speedup_40x40: <dense time / RGF time>``.
@@ -31,7 +42,10 @@ for _k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 from spinertia.electrons import RGF, SemiInfiniteLead, TightBinding, retarded_dense  # noqa: E402
+from spinertia.electrons import linear_response as lr  # noqa: E402
 from spinertia.electrons import observables as ob  # noqa: E402
+from spinertia.electrons.nonlocal_tensors import SitePairs, site_pairs  # noqa: E402
+from spinertia.electrons.tensors import magnet_vertices  # noqa: E402
 from spinertia.lattice import textures  # noqa: E402
 from spinertia.lattice.geometry import square  # noqa: E402
 
@@ -90,6 +104,41 @@ def kwant_spin_density(L, E, texture):
     return res, run
 
 
+def response_kernels(f, E):
+    """{name: (function of a Device, description)}: the Fermi-surface damping of the macrospin and one
+    contour node of the three nearest-neighbour pair tensors."""
+    C = lr.OperatorPairs(magnet_vertices(f), None, f.n_orb)
+    pairs, _ = site_pairs(f)
+    P = SitePairs(pairs, f.exchange_J, f.n_sites, f.orbitals)
+    z = E + 0.3j
+
+    def surface(dev):
+        return lr._friction_surface(E, dev, (C,))
+
+    def contour(dev):
+        return np.stack([lr._static_sea(z, dev, (P,)), lr._friction_sea(z, dev, (P,)), lr._inertia_sea(z, dev, (P,))])
+
+    return {"damping_fermi_surface": (surface, "macrospin damping, Fermi-surface term (Eq. 19) at one energy"),
+            "pair_tensors_contour_node": (contour, f"chi, friction, inertia of {len(pairs)} nn pairs at one node")}
+
+
+def time_response(f, E, repeats_rgf, repeats_dense):
+    """{name: (t_rgf, t_dense, max relative deviation)} of :func:`response_kernels`."""
+    dev_r = lr.Device.from_system(f, E)
+    dev_d = lr.Device.from_system(f, E, method="dense")
+    out = {}
+    for name, (fn, _) in response_kernels(f, E).items():
+        a = fn(dev_r)  # warm-up (lead self-energies cached)
+        tr = float(np.median(interleaved({"rgf": lambda: fn(dev_r)}, repeats_rgf)["rgf"]))
+        t0 = time.perf_counter()
+        b = fn(dev_d)
+        td = time.perf_counter() - t0
+        if repeats_dense > 1:
+            td = float(np.median([td] + interleaved({"d": lambda: fn(dev_d)}, repeats_dense - 1)["d"]))
+        out[name] = (tr, td, float(np.abs(a - b).max() / np.abs(b).max()))
+    return out
+
+
 def interleaved(fns, repeats):
     """Wall times (s) of each function, repeats rounds, the functions interleaved within a round."""
     times = {k: [] for k in fns}
@@ -146,6 +195,25 @@ def main():
                   f"{tk / float(np.median(t_rgf)):.1f}")
         except ImportError:
             print("Kwant not importable: skipped (pip install kwant in an environment with numpy < 2)")
+    # response kernels (docs/electrons.md, "Limits"): RGF on 40 x 40; dense on 40 x 40 (full) or 12 x 12 (smoke)
+    n_ref = 12 if args.smoke else 40
+    res40 = time_response(f, E, 3, 1) if not args.smoke else None
+    if args.smoke:
+        rgf40 = {}
+        dev40 = lr.Device.from_system(f, E)
+        for name, (fn, _) in response_kernels(f, E).items():
+            fn(dev40)
+            rgf40[name] = float(np.median(interleaved({"rgf": lambda: fn(dev40)}, 2)["rgf"]))
+        small = time_response(build(n_ref), E, 3, 3)
+    for name, (_, what) in response_kernels(f, E).items():
+        if args.smoke:
+            tr, td, dev = small[name]
+            print(f"{name}: {what}; RGF 40x40 {rgf40[name] * 1e3:.1f} ms; {n_ref}x{n_ref}: RGF {tr * 1e3:.1f} ms, "
+                  f"dense {td * 1e3:.1f} ms, speedup {td / tr:.1f}, max rel deviation {dev:.1e}")
+        else:
+            tr, td, dev = res40[name]
+            print(f"{name}: {what}; 40x40: RGF {tr * 1e3:.1f} ms, dense {td:.2f} s, speedup {td / tr:.0f}, "
+                  f"max rel deviation {dev:.1e}")
     t_rgf = float(np.median(t_rgf))
     print(f"rgf_ms_per_energy_40x40: {t_rgf * 1e3:.2f}")
     print(f"rgf_speedup_40x40: {speed:.1f}")

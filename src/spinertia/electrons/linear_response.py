@@ -28,6 +28,12 @@ The kernels return the response of ``<A_a>`` to a static or dynamic perturbation
   corrected Xu et al. 2023, Eq. 19, with bias;
 * :func:`inertia` -- ``I_ab = -(1/2) d^2 Re chi_ab/d omega^2 |_0`` (corrected Xu et al. 2023, Eq. 22);
 * :func:`dynamic_response` -- ``chi_ab(omega)`` (Xu et al. 2023, Eq. 30 is ``-chi``).
+
+Each kernel is written once in terms of Green's-function factors at one energy
+(:mod:`spinertia.electrons.propagators`); the device supplies them by the recursive Green's function
+(``method="rgf"``, the default of :meth:`Device.from_system`: layer blocks, lead columns and energy
+derivatives as Taylor jets, never a matrix of the size of the region) or, as the test reference, by a dense
+inverse of the whole region (``method="dense"``, and the only route of a device given as plain matrices).
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ import scipy.sparse as sp
 
 from ..errors import InputError
 from .energy_rules import Rule, sea_rule, surface_rule, window_rule
+from .propagators import DensePropagator, LayeredPropagator, OperatorList, operator_pairs_layered
 
 __all__ = [
     "Device",
@@ -51,7 +58,12 @@ __all__ = [
     "inertia",
     "dynamic_response",
     "lead_currents",
+    "METHODS",
 ]
+
+#: routes of the Green's functions: recursive (layer blocks), dense reference, or the recursive one when the
+#: system allows it
+METHODS = ("auto", "rgf", "dense")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -75,21 +87,25 @@ class Accuracy:
     fd_step: float = 1e-3
 
 
-def _as_dense_hermitian(H, name="H"):
-    if sp.issparse(H):
-        H = H.toarray()
-    H = np.asarray(H)
+def _as_hermitian(H, name="H"):
+    """Hermitian part of a square matrix after checking it is Hermitian; sparse input stays sparse (CSR)."""
+    sparse = sp.issparse(H)
+    H = sp.csr_matrix(H, dtype=complex) if sparse else np.asarray(H)
     if H.ndim != 2 or H.shape[0] != H.shape[1]:
         raise InputError(f"{name} must be a square matrix, got shape {H.shape}")
-    H = H.astype(complex)
-    if not np.all(np.isfinite(H)):
+    if not sparse:
+        H = H.astype(complex)
+    vals = H.data if sparse else H
+    if not np.all(np.isfinite(vals)):
         raise InputError(f"{name} has non-finite entries")
-    dev = np.max(np.abs(H - H.conj().T)) if H.size else 0.0
-    scale = max(1.0, np.max(np.abs(H)) if H.size else 1.0)
+    diff = abs(H - H.conj().T)
+    dev = (diff.max() if sparse else np.max(diff)) if H.shape[0] else 0.0
+    scale = max(1.0, np.max(np.abs(vals)) if vals.size else 1.0)
     if dev > 1e-10 * scale:
         raise InputError(f"{name} is not Hermitian: max |H - H^dagger| = {dev:.3g} (units of t); check the "
                          f"hoppings (each bond needs its Hermitian conjugate) and the spin-orbit terms")
-    return 0.5 * (H + H.conj().T)
+    H = 0.5 * (H + H.conj().T)
+    return H.tocsr() if sparse else H
 
 
 class Device:
@@ -113,12 +129,23 @@ class Device:
     workers : int, optional
         Worker processes for the energy nodes (one BLAS thread each); worth it for regions of a few
         hundred orbitals and more.
+    method : {'dense', 'auto'}
+        A device given as matrices has no layer structure: its Green's functions are dense inverses of the
+        whole region (``method='rgf'``, the recursive route, needs :meth:`from_system`).
+
+    Attributes
+    ----------
+    method : str
+        The route of the Green's functions, 'rgf' or 'dense'.
     """
 
-    def __init__(self, H, leads=(), mu=None, kT=0.0, accuracy=None, radius=None, workers=None):
-        self.H = _as_dense_hermitian(H)
+    def __init__(self, H, leads=(), mu=None, kT=0.0, accuracy=None, radius=None, workers=None, method="dense"):
+        self._Hin = _as_hermitian(H)
+        self._Hdense = None
+        self.fsys, self.t, self._rgf, self._version = None, 0.0, None, None
+        self.method = _route(method, None)
         self.workers = None if workers is None else int(workers)
-        self.n = self.H.shape[0]
+        self.n = self._Hin.shape[0]
         self.leads = list(leads)
         if mu is None:
             raise InputError("missing Fermi level: give mu (one chemical potential per lead, or one for all; "
@@ -151,16 +178,27 @@ class Device:
         self._radius = None if radius is None else float(radius)
 
     @classmethod
-    def from_system(cls, fsys, mu, kT=0.0, t=0.0, accuracy=None, workers=None):
+    def from_system(cls, fsys, mu, kT=0.0, t=0.0, accuracy=None, workers=None, method="auto"):
         """The device of a :class:`~spinertia.electrons.tightbinding.FinalizedTightBinding` with its leads.
 
         The singularity radius comes from the Gershgorin bounds of ``H`` and the lead bands
         (:func:`spinertia.electrons.observables.spectrum_bounds`) plus the wide-band broadenings.
+
+        Parameters
+        ----------
+        method : {'auto', 'rgf', 'dense'}
+            'rgf': recursive Green's functions along x (layer blocks, lead columns; cost O(N_layers n^3)
+            per energy for n orbitals per layer); 'dense': inverse of the whole region per energy (test
+            reference, O(n_orb^3)); 'auto' (default): 'rgf' unless the system cannot be cut into layers
+            (a periodic transport direction), then 'dense'.  The system must not change (``set_texture``)
+            while the device is in use.
         """
         from .leads import WideBandLead
         from .observables import spectrum_bounds
 
         dev = cls(fsys.hamiltonian(t), fsys.leads, mu=mu, kT=kT, accuracy=accuracy, workers=workers)
+        dev.method = _route(method, fsys)
+        dev.fsys, dev.t, dev._version = fsys, float(t), fsys.version
         lo, hi = spectrum_bounds(fsys, t)[:2]
         wide = 0.0
         for al in fsys.leads:
@@ -169,6 +207,41 @@ class Device:
                 wide += 0.5 * float(np.linalg.norm(base.gamma_matrix(), 2))
         dev._radius = max(abs(lo - dev.mu0), abs(hi - dev.mu0)) + wide + 0.5
         return dev
+
+    # -- matrices and routes ---------------------------------------------------------------------
+    @property
+    def H(self):
+        """Dense Hamiltonian of the region (n x n, units of t; built on first use: dense route and tests)."""
+        if self._Hdense is None:
+            self._Hdense = self._Hin.toarray() if sp.issparse(self._Hin) else self._Hin
+        return self._Hdense
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_rgf"] = None
+        d["_Hdense"] = None
+        return d
+
+    @property
+    def rgf(self):
+        """The recursive solver of the system (built on first use)."""
+        if self.fsys is None:
+            raise InputError("the recursive Green's function needs the layered system: build the device with "
+                             "Device.from_system(fsys, ...)")
+        if self.fsys.version != self._version:
+            raise InputError("the tight-binding system changed (set_texture, set_exchange or attach_lead) after the "
+                             "Device was built; build a new Device for the new system")
+        if self._rgf is None:
+            from .rgf import RGF
+
+            self._rgf = RGF(self.fsys, t=self.t)
+        return self._rgf
+
+    def propagator(self, z, order=0, extra=None):
+        """Green's functions at energy ``z`` with energy derivatives up to ``order`` (0, 1, 2), by the route
+        of the device (:mod:`spinertia.electrons.propagators`); ``extra`` is added to H."""
+        cls = LayeredPropagator if self.method == "rgf" else DensePropagator
+        return cls(self, z, order, extra)
 
     # -- reference chemical potential ----------------------------------------------------------
     @property
@@ -181,8 +254,8 @@ class Device:
         return bool(np.all(self.mu == self.mu[0]))
 
     def with_leads(self, leads, mu):
-        """The same region with other leads (e.g. spin-shifted leads of a rotating frame)."""
-        return Device(self.H, leads, mu=mu, kT=self.kT, accuracy=self.accuracy, radius=self._radius,
+        """The same region with other leads (e.g. spin-shifted leads of a rotating frame); dense route."""
+        return Device(self._Hin, leads, mu=mu, kT=self.kT, accuracy=self.accuracy, radius=self._radius,
                       workers=self.workers)
 
     # -- self-energies ---------------------------------------------------------------------------
@@ -229,16 +302,26 @@ class Device:
             M[np.ix_(idx, idx)] += b
         return M
 
+    def embed_sparse(self, p, block):
+        """A matrix on lead p's interface orbitals as a sparse (n, n) CSR matrix."""
+        idx = self._interfaces[p]
+        b = np.asarray(block, dtype=complex)
+        rr, cc = np.meshgrid(idx, idx, indexing="ij")
+        return sp.csr_matrix((b.ravel(), (rr.ravel(), cc.ravel())), shape=(self.n, self.n))
+
     def gammas(self, E):
         """Per lead: ``(interface, Gamma_p(E))`` with ``Gamma_p = i (Sigma_p - Sigma_p^dagger)``."""
         return [(idx, 1j * (s[0] - s[0].conj().T)) for idx, s in zip(self._interfaces, self.lead_sigmas(E))]
 
     # -- Green's functions -----------------------------------------------------------------------
-    def green(self, z, order=0):
-        """``G(z)`` and, for ``order`` 1 or 2, ``dG/dz = -G (1 - Sigma') G`` and
-        ``d2G/dz2 = 2 G D G D G + G Sigma'' G`` (``D = 1 - Sigma'``) as a list."""
+    def green(self, z, order=0, extra=None):
+        """Dense ``G(z)`` of the whole region (the reference route) and, for ``order`` 1 or 2,
+        ``dG/dz = -G (1 - Sigma') G`` and ``d2G/dz2 = 2 G D G D G + G Sigma'' G`` (``D = 1 - Sigma'``) as a
+        list; ``extra`` (dense or sparse) is added to H."""
         sig = self.lead_sigmas(z, order)
         M = z * np.eye(self.n) - self.H - self._embed([s[0] for s in sig])
+        if extra is not None:
+            M = M - (extra.toarray() if sp.issparse(extra) else np.asarray(extra))
         try:
             G = np.linalg.inv(M)
         except np.linalg.LinAlgError:
@@ -261,7 +344,7 @@ class Device:
         """
         if self._radius is not None:
             return self._radius
-        norm_H = np.max(np.sum(np.abs(self.H), axis=1)) if self.n else 1.0
+        norm_H = self._row_norm()
         rho = 1.2 * norm_H + 1.0
         M = 256
         theta = 2 * math.pi * (np.arange(M) + 0.5) / M
@@ -291,7 +374,13 @@ class Device:
     def _scale(self):
         if self._radius is not None:
             return self._radius
-        return float(max(1.0, np.max(np.sum(np.abs(self.H), axis=1)) if self.n else 1.0))
+        return float(max(1.0, self._row_norm()))
+
+    def _row_norm(self):
+        """max_i sum_j |H_ij| (units of t)."""
+        if not self.n:
+            return 1.0
+        return float(np.max(np.asarray(abs(self._Hin).sum(axis=1)).ravel()))
 
     def surface(self, mu=None):
         return surface_rule(self.mu0 if mu is None else mu, self.kT, step=self.accuracy.thermal_step)
@@ -299,6 +388,24 @@ class Device:
     def window(self, mu1, mu0=None):
         return window_rule(self.mu0 if mu0 is None else mu0, mu1, self.kT, points=self.accuracy.window_points,
                            step=self.accuracy.thermal_step)
+
+
+def _route(method, fsys):
+    """'rgf' or 'dense' for a requested method and an optional finalized system."""
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if fsys is None:
+        if method == "rgf":
+            raise InputError("method='rgf' needs the layered system: build the device with Device.from_system(fsys, "
+                             "...); a device given as matrices uses dense inverses")
+        return "dense"
+    if method == "dense":
+        return "dense"
+    if fsys.rgf_problem:
+        if method == "rgf":
+            raise InputError(fsys.rgf_problem)
+        return "dense"
+    return "rgf"
 
 
 def _energy_independent(lead):
@@ -313,36 +420,44 @@ def _energy_independent(lead):
 # ------------------------------------------------------------------------------------------------
 # operators and traces
 # ------------------------------------------------------------------------------------------------
-def _ops(ops, n, name):
-    """List of (n, n) CSR matrices."""
-    if sp.issparse(ops) or (isinstance(ops, np.ndarray) and ops.ndim == 2):
-        ops = [ops]
-    out = []
-    for k, A in enumerate(ops):
-        A = sp.csr_matrix(A, dtype=complex)
-        if A.shape != (n, n):
-            raise InputError(f"{name}[{k}] has shape {A.shape}; the device has {n} orbitals")
-        out.append(A)
-    if not out:
-        raise InputError(f"{name} is empty")
-    return out
-
-
 class OperatorPairs:
     """Contraction ``C(X, Y)_ab = Tr[A_a X B_b Y]`` for two lists of Hermitian operators (sparse or dense).
 
     Every kernel is written with such a contraction, so the same formulas serve a few global operators
     (a macrospin) and the site-resolved vertices of :class:`spinertia.electrons.nonlocal_tensors.SitePairs`.
+    Called with two dense matrices (dense route) or, through :meth:`layered`, with the layered views of
+    the recursive route (:func:`spinertia.electrons.propagators.operator_pairs_layered`; the operators must
+    then be block diagonal in the layers, as site-local operators are).
     """
 
     def __init__(self, A, B, n):
-        self.A = _ops(A, n, "A")
-        self.B = self.A if B is None else _ops(B, n, "B")
+        self.A = OperatorList(A, n, "A")
+        self.B = self.A if B is None else OperatorList(B, n, "B")
+        #: C(Y, X) = C(X, Y)^T when both lists are the same (cyclic trace)
+        self.swappable = self.B is self.A
+        self._hermitian = None
+
+    @property
+    def hermitian(self):
+        """True when every operator is Hermitian: then conj C(X, Y) = C(Y^dagger, X^dagger) (the recursive route
+        uses it to reuse traces)."""
+        if self._hermitian is None:
+            ops = list(self.A) + ([] if self.B is self.A else list(self.B))
+            self._hermitian = all(abs(O - O.conj().T).max() <= 1e-14 * max(abs(O).max(), 1e-300) for O in ops)
+        return self._hermitian
 
     def __call__(self, X, Y):
         AX = np.stack([Aa @ X for Aa in self.A])
         BY = AX if (self.B is self.A and Y is X) else np.stack([Bb @ Y for Bb in self.B])
         return np.einsum("aij,bji->ab", AX, BY, optimize=True)
+
+    def layered(self, X, Y):
+        return operator_pairs_layered(self.A, self.B, X, Y, X.fsys)
+
+    @staticmethod
+    def swap(C):
+        """C(Y, X) from C(X, Y) (same operator lists): the transpose."""
+        return C.T
 
 
 def _contraction(dev, A, B):
@@ -383,108 +498,100 @@ def _require_equilibrium(dev, what):
                          f"{dev.mu.tolist()}")
 
 
-def _lead_density(dev, E, p, G):
-    """X_p = G Gamma_p G^dagger at real E (= -i dG^< per unit f_p - f_0)."""
-    idx = dev._interfaces[p]
-    Gp = G[:, idx]
-    return Gp @ dev.gammas(E)[p][1] @ Gp.conj().T
-
-
 # ------------------------------------------------------------------------------------------------
-# integrands (module level, picklable for worker processes); args is a tuple
+# integrands (module level, picklable for worker processes); args is a tuple.  One integrand per
+# formula: ``dev.propagator`` gives the Green's-function factors by the route of the device.
 # ------------------------------------------------------------------------------------------------
-def _traces(ops, X):
-    return np.array([(Aa.multiply(X.T)).sum() for Aa in ops])
-
-
 def _expectation_sea(z, dev, args):
     ops, trA, lam = args
-    return _traces(ops, dev.green(z)) - trA / (z - dev.mu0 + 1j * lam)
+    g = dev.propagator(z)
+    return g.trace(ops, g.G()) - trA / (z - dev.mu0 + 1j * lam)
 
 
 def _expectation_window(E, dev, args):
     ops, p = args
-    return _traces(ops, _lead_density(dev, E, p, dev.green(E)))
+    g = dev.propagator(E)
+    return g.trace(ops, g.lead(p))  # Tr[A X_p], X_p = G Gamma_p G^dagger
 
 
 def _static_sea(z, dev, args):
     (C,) = args
-    G = dev.green(z)
-    return C(G, G)
+    g = dev.propagator(z)
+    return g.pair(C, g.G(), g.G())
 
 
 def _friction_surface(E, dev, args):
     (C,) = args
-    G = dev.green(E)
-    Asp = 1j * (G - G.conj().T)
-    ReG = 0.5 * (G + G.conj().T)
-    return 0.25 * C(Asp, Asp).real / math.pi + np.imag(C(Asp, ReG)) / (2 * math.pi)
+    g = dev.propagator(E)
+    A = g.spectral()
+    ReG = [(0.5, g.G()), (0.5, g.G(adj=True))]
+    return 0.25 * g.pair(C, A, A).real / math.pi + np.imag(g.pair(C, A, ReG)) / (2 * math.pi)
 
 
 def _friction_sea(z, dev, args):
     (C,) = args
-    G, dG = dev.green(z, 1)
-    return C(dG, G) - C(G, dG)
+    g = dev.propagator(z, 1)
+    return g.pair(C, g.G(1), g.G()) - g.pair(C, g.G(), g.G(1))
 
 
 def _friction_window(E, dev, args):
     C, p = args
-    G, dG = dev.green(E, 1)
-    return C(dG, _lead_density(dev, E, p, G))  # Tr[X_p A_a G' B_b]
+    g = dev.propagator(E, 1)
+    return g.pair(C, g.G(1), g.lead(p))  # Tr[X_p A_a G' B_b]
 
 
 def _inertia_sea(z, dev, args):
     (C,) = args
-    G, _, d2G = dev.green(z, 2)
-    return C(d2G, G)
+    g = dev.propagator(z, 2)
+    return g.pair(C, g.G(2), g.G())
 
 
 def _inertia_surface(E, dev, args):
     (C,) = args
-    G, dG = dev.green(E, 1)
-    return np.imag(C(dG, G.conj().T))
+    g = dev.propagator(E, 1)
+    return np.imag(g.pair(C, g.G(1), g.G(adj=True)))
 
 
 def _dynamic_sea(z, dev, args):
     C, w = args
-    return C(dev.green(z + w), dev.green(z))
+    g = dev.propagator(z)
+    gw = g if w == 0 else dev.propagator(z + w)
+    return g.pair(C, gw.G(), g.G())
 
 
 def _dynamic_window(E, dev, args):
     C, w = args
-    return C(dev.green(E + w), dev.green(E).conj().T)
-
-
-def _commutator_traces(dev, ops, G, sigmas, lesser=None, q=None, gq=None):
-    """Per lead p: Tr[O [Sigma_p, G]] (equilibrium), or the bias part of the current operator."""
-    rows = []
-    for p, (s, idx) in enumerate(zip(sigmas, dev._interfaces)):
-        M = np.zeros((dev.n, dev.n), dtype=complex)
-        if lesser is None:
-            M[idx, :] += s[0] @ G[idx, :]
-            M[:, idx] -= G[:, idx] @ s[0]
-        else:
-            if p == q:  # dSigma^<_q = i Gamma_q per unit (f_q - f_0)
-                Sl = 1j * gq
-                M[:, idx] += G[:, idx] @ Sl
-                M[idx, :] -= Sl @ G.conj().T[idx, :]
-            M[:, idx] += lesser[:, idx] @ s[0].conj().T
-            M[idx, :] -= s[0] @ lesser[idx, :]
-        rows.append(_traces(ops, M))
-    return np.array(rows)
+    g = dev.propagator(E)
+    return g.pair(C, dev.propagator(E + w).G(), g.G(adj=True))
 
 
 def _currents_sea(z, dev, args):
+    """Per lead p: Tr[[O, Sigma_p] G] = Tr[O [Sigma_p, G]] (equilibrium part of the current)."""
     (ops,) = args
-    return _commutator_traces(dev, ops, dev.green(z), dev.lead_sigmas(z))
+    g = dev.propagator(z)
+    rows = []
+    for p, s in enumerate(dev.lead_sigmas(z)):
+        S = dev.embed_sparse(p, s[0])
+        rows.append(g.trace([O @ S - S @ O for O in ops], g.G()))
+    return np.array(rows)
 
 
 def _currents_window(E, dev, args):
+    """Per lead p, the bias part of Tr[O (G Sigma^<_p + G^< Sigma^a_p - Sigma^<_p G^a - Sigma_p G^<)] for a
+    unit occupation difference of lead q: Sigma^<_q = i Gamma_q, G^< = i X_q."""
     ops, q = args
-    G = dev.green(E)
-    sig = dev.lead_sigmas(E)
-    gq = 1j * (sig[q][0] - sig[q][0].conj().T)
-    return _commutator_traces(dev, ops, G, sig, lesser=1j * _lead_density(dev, E, q, G), q=q, gq=gq)
+    g = dev.propagator(E)
+    Xq = g.lead(q)
+    rows = []
+    for p, s in enumerate(dev.lead_sigmas(E)):
+        S = dev.embed_sparse(p, s[0])
+        Sd = dev.embed_sparse(p, s[0].conj().T)
+        val = 1j * g.trace([Sd @ O for O in ops], Xq) - 1j * g.trace([O @ S for O in ops], Xq)
+        if p == q:
+            Sl = dev.embed_sparse(p, -(s[0] - s[0].conj().T))  # Sigma^<_q = i Gamma_q = -(Sigma - Sigma^dagger)
+            val = val + g.trace([Sl @ O for O in ops], g.G()) - g.trace([O @ Sl for O in ops], g.G(adj=True))
+        rows.append(val)
+    return np.array(rows)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -501,7 +608,7 @@ def expectation(dev: Device, A):
     -------
     ndarray, shape (len(A),)
     """
-    A = _ops(A, dev.n, "A")
+    A = OperatorList(A, dev.n, "A")
     trA = np.array([A_a.diagonal().sum() for A_a in A])
     out = -np.imag(_integrate(dev, dev.sea(), _expectation_sea, A, trA, 1.0)) / math.pi + 0.5 * trA.real
     for p, rule in _window_parts(dev):
@@ -598,7 +705,7 @@ def lead_currents(dev: Device, O):
     -------
     ndarray, shape (n_leads, len(O))
     """
-    O = _ops(O, dev.n, "O")
+    O = OperatorList(O, dev.n, "O")
     out = np.real(_integrate(dev, dev.sea(), _currents_sea, O)) / math.pi
     for q, rule in _window_parts(dev):
         out = out + np.real(_integrate(dev, rule, _currents_window, O, q)) / (2 * math.pi)

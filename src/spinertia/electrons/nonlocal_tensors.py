@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..units import HBAR
 from . import linear_response as lr
 from .linear_response import Device
+from .propagators import site_blocks
 from .tensors import _magnet_sites
 from .tightbinding import PAULI
 
@@ -40,7 +41,11 @@ class SitePairs:
     """Contraction ``C(X, Y)[p, a, b] = Tr[V_{i_p a} X_{i_p j_p} V_{j_p b} Y_{j_p i_p}]`` over site pairs.
 
     ``V_{i,a} = J_i kron(1_orbitals, sigma_a)`` on the block of site i.  Used by the kernels of
-    :mod:`spinertia.electrons.linear_response` in place of operator lists.
+    :mod:`spinertia.electrons.linear_response` in place of operator lists.  The formula needs the site blocks
+    X_ij and Y_ji of the listed pairs only: from dense matrices (dense route) or, on the recursive route,
+    from the layer blocks G_{k,k+d} with |d| up to the largest layer distance of a pair (nearest
+    neighbours: d <= 1) and from the lead columns (lead densities, spectral function)
+    (:func:`spinertia.electrons.propagators.site_blocks`).
 
     Parameters
     ----------
@@ -59,15 +64,33 @@ class SitePairs:
         self.sig = np.array([np.kron(np.eye(int(orbitals)), PAULI[a]) for a in range(3)])
         i, j = self.pairs[:, 0], self.pairs[:, 1]
         self.w = (self.J[i] * self.J[j])[:, None, None]
+        code, rcode = i * self.n_sites + j, j * self.n_sites + i
+        order = np.argsort(code)
+        pos = np.minimum(np.searchsorted(code[order], rcode), max(len(code) - 1, 0))
+        found = code[order][pos] == rcode if len(code) else np.zeros(0, dtype=bool)
+        #: C(Y, X)[p] = C(X, Y)[reverse of p]^T when every reversed pair is listed (cyclic trace)
+        self.swappable = bool(len(code)) and bool(np.all(found)) and len(np.unique(code)) == len(code)
+        self._rev = order[pos]
+        #: the vertices J_i sigma_a are Hermitian
+        self.hermitian = True
+
+    def _formula(self, Xp, Yp):
+        """J_i J_j Tr[sigma_a X_ij sigma_b Y_ji] from the site blocks (P, B, B) of the pairs."""
+        return self.w * np.einsum("akl,plm,bmn,pnk->pab", self.sig, Xp, self.sig, Yp, optimize=True)
 
     def __call__(self, X, Y):
-        N, B = self.n_sites, self.B
         i, j = self.pairs[:, 0], self.pairs[:, 1]
-        X4 = X.reshape(N, B, N, B)
-        Y4 = Y.reshape(N, B, N, B)
-        Xp = X4[i, :, j, :]  # (P, B, B) = X_ij
-        Yp = Y4[j, :, i, :]  # Y_ji
-        return self.w * np.einsum("akl,plm,bmn,pnk->pab", self.sig, Xp, self.sig, Yp, optimize=True)
+        N, B = self.n_sites, self.B
+        return self._formula(X.reshape(N, B, N, B)[i, :, j, :], Y.reshape(N, B, N, B)[j, :, i, :])
+
+    def layered(self, X, Y):
+        i, j = self.pairs[:, 0], self.pairs[:, 1]
+        fsys = X.fsys
+        return self._formula(site_blocks(X, i, j, fsys), site_blocks(Y, j, i, fsys))
+
+    def swap(self, C):
+        """C(Y, X) from C(X, Y): pair reversed, a and b exchanged."""
+        return np.swapaxes(C[self._rev], 1, 2)
 
 
 def site_pairs(fsys, cutoff=None, sites=None, onsite=True):
@@ -126,7 +149,7 @@ class PairTensors:
 
 
 def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None,
-                 what=("chi", "friction", "inertia"), workers=None):
+                 what=("chi", "friction", "inertia"), workers=None, method="auto"):
     """Bhattacharjee et al. 2012 tensors (Eqs. 12-14, corrected signs) for site pairs within ``cutoff``.
 
     Parameters
@@ -143,13 +166,17 @@ def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None
         Subset of ``("chi", "friction", "inertia")``.
     workers : int, optional
         Worker processes for the energy nodes.
+    method : {'auto', 'rgf', 'dense'}
+        Route of the Green's functions (:meth:`~spinertia.electrons.linear_response.Device.from_system`):
+        the recursive one needs the layer blocks G_{k,k+d} up to the layer distance of the cutoff only
+        (cost per energy ~ N_layers (d_max + 1) n^3 for n orbitals per layer); 'dense' is the test reference.
 
     Returns
     -------
     PairTensors
     """
     pairs, dist = site_pairs(fsys, cutoff, sites)
-    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers)
+    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers, method=method)
     C = SitePairs(pairs, fsys.exchange_J, fsys.n_sites, fsys.orbitals)
     unknown = set(what) - {"chi", "friction", "inertia"}
     if unknown:
@@ -161,7 +188,8 @@ def pair_tensors(fsys, mu, kT=0.0, cutoff=None, sites=None, t=0.0, accuracy=None
     fr = lr.friction(dev, C) if "friction" in what else np.zeros((len(pairs), 3, 3))
     inert = lr.inertia(dev, C) if "inertia" in what else None
     return PairTensors(pairs=pairs, distance=dist, chi=chi, friction=fr, inertia=inert, n_sites=fsys.n_sites,
-                       info={"mu": dev.mu.tolist(), "kT": dev.kT, "cutoff_m": float(np.max(dist, initial=0.0))})
+                       info={"mu": dev.mu.tolist(), "kT": dev.kT, "cutoff_m": float(np.max(dist, initial=0.0)),
+                             "method": dev.method})
 
 
 def _site_spins(n_sites, spin=None, system=None):

@@ -32,7 +32,8 @@ from scipy.linalg import lapack
 from ..errors import InputError
 from .leads import _energy
 
-__all__ = ["RGF", "RGFSolution", "retarded_dense", "lesser_dense", "self_energy_dense"]
+__all__ = ["RGF", "RGFSolution", "GreenJets", "jet_mul", "jet_add", "jet_adjoint", "retarded_dense", "lesser_dense",
+           "self_energy_dense"]
 
 _getrf, _getri = lapack.zgetrf, lapack.zgetri
 
@@ -191,9 +192,22 @@ class RGF:
         return len(self.fsys.leads)
 
     def _layer_sigmas(self, z):
+        return self.layer_self_energies([al.lead.self_energy(z) for al in self.fsys.leads])
+
+    def layer_self_energies(self, sigmas):
+        """Per-layer blocks {k: (n_k, n_k)} of the leads' self-energies (or of any matrices on the interfaces).
+
+        Parameters
+        ----------
+        sigmas : sequence of (n_interface_p, n_interface_p) arrays
+            One matrix per attached lead, on its interface orbitals (units of t).
+        """
+        self._prepare()
+        if len(sigmas) != self.n_leads:
+            raise InputError(f"one self-energy per lead is needed: {self.n_leads} leads, got {len(sigmas)}")
         sig = {}
-        for p, (al, pl) in enumerate(zip(self.fsys.leads, self._pieces)):
-            S = al.lead.self_energy(z)
+        for p, (S, pl) in enumerate(zip(sigmas, self._pieces)):
+            S = np.asarray(S)
             if len(pl) > 1 and p not in self._checked:
                 mask = np.zeros(S.shape, dtype=bool)
                 for _, _, sel in pl:
@@ -351,6 +365,189 @@ class RGF:
         if lead is not None:
             return sol.spectral_site_blocks(lead)
         return np.array([sol.spectral_site_blocks(p) for p in range(self.n_leads)])
+
+    def jets(self, z, sigmas=None, order=0, extra=None):
+        """Layer blocks of G(z + eps) as Taylor jets in the energy shift eps (see :class:`GreenJets`).
+
+        Parameters
+        ----------
+        z : complex
+            Energy (units of t).  Any half plane when ``sigmas`` is given (the caller chooses the sheet of the
+            self-energies); ``Im z >= 0`` otherwise.
+        sigmas : sequence, optional
+            Per lead the Taylor coefficients ``[Sigma, dSigma/dE, d2Sigma/dE2 / 2][:order + 1]`` on its
+            interface; default: the leads' retarded self-energies at z (order 0 only).
+        order : int
+            Highest Taylor order n of G_n = G^(n)(z) / n! (0, 1 or 2).
+        extra : dict, optional
+            {layer k: (n_k, n_k) array} added to H_kk (e.g. a perturbation h V of a layer-diagonal operator V).
+        """
+        self._prepare()
+        order = int(order)
+        if order not in (0, 1, 2):
+            raise InputError(f"jets are implemented up to order 2 (G''), got order {order}")
+        if sigmas is None:
+            if order:
+                raise InputError("energy derivatives of the self-energies must be given (sigmas=) for order > 0")
+            z = _energy(z)
+            sigmas = [[al.lead.self_energy(z)] for al in self.fsys.leads]
+        else:
+            z = complex(z)
+            if not (np.isfinite(z.real) and np.isfinite(z.imag)):
+                raise InputError(f"energy must be finite, got {z!r}")
+            if len(sigmas) != self.n_leads or any(len(s) < order + 1 for s in sigmas):
+                raise InputError(f"sigmas needs, for each of the {self.n_leads} leads, the Taylor coefficients of its "
+                                 f"self-energy up to order {order}")
+        layer_sigmas = [self.layer_self_energies([s[n] for s in sigmas]) for n in range(order + 1)]
+        return GreenJets(self, z, layer_sigmas, order, extra)
+
+
+# ------------------------------------------------------------------------------------------------
+# Taylor jets of the layer blocks (energy derivatives of G without finite differences)
+# ------------------------------------------------------------------------------------------------
+def jet_mul(a, b, order=None):
+    """Product of two Taylor jets (coefficients on the first axis; matrix product of the last two axes),
+    truncated at ``order`` (default: the higher order of the two)."""
+    ka, kb = a.shape[0] - 1, b.shape[0] - 1
+    K = max(ka, kb) if order is None else int(order)
+    if ka == 0 and kb == 0:
+        return (a[0] @ b[0])[None]
+    out = None
+    for i in range(min(ka, K) + 1):
+        for j in range(min(kb, K - i) + 1):
+            t = a[i] @ b[j]
+            if out is None:
+                out = np.zeros((K + 1,) + t.shape, dtype=complex)
+            out[i + j] += t
+    return out
+
+
+def jet_add(a, b):
+    """Sum of two jets of possibly different orders (None is zero)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a.shape[0] < b.shape[0]:
+        a, b = b, a
+    out = a.copy()
+    out[:b.shape[0]] += b
+    return out
+
+
+def jet_adjoint(a):
+    """Hermitian conjugate of each coefficient (the jet of G^dagger(z + eps) for real eps)."""
+    return np.conj(np.swapaxes(a, -1, -2))
+
+
+class GreenJets:
+    """Layer blocks of G(z + eps) = sum_n eps^n G_n, G_n = G^(n)(z)/n!, of a layered region (n <= order).
+
+    The recursion of :class:`RGF` in jet arithmetic (products truncated at ``order``): with
+    A_k(z + eps) = z + eps - H_kk - Sigma_k(z + eps),
+
+        gL_0 = A_0^-1,   gL_k = (A_k - H_{k,k-1} gL_{k-1} H_{k-1,k})^-1,
+        (a_0 + a_1 eps + a_2 eps^2)^-1 = g_0 - g_0 a_1 g_0 eps + g_0 (a_1 g_0 a_1 - a_2) g_0 eps^2,
+
+    so G' = -G (1 - Sigma') G and G'' = 2 G (1 - Sigma') G (1 - Sigma') G + G Sigma'' G (the Taylor
+    coefficients G_1, 2 G_2) come exactly from the same sweeps, never from finite differences in the energy.
+    Blocks (each a jet, coefficient axis first):
+
+    * ``gl[k]``: left-connected functions;
+    * :meth:`diag`: G_kk = gL_k + gL_k H_{k,k+1} G_{k+1,k+1} H_{k+1,k} gL_k;
+    * :meth:`offdiag`: G_{k,k+d} = gL_k H_{k,k+1} G_{k+1,k+d} and G_{k+d,k} = G_{k+d,k+1} H_{k+1,k} gL_k;
+    * :meth:`apply`: G S (or G^dagger S) for a block column S, one forward and one backward sweep.
+
+    Energies in units of t, G in 1/t.  Built by :meth:`RGF.jets`.
+    """
+
+    def __init__(self, rgf, z, layer_sigmas, order, extra=None):
+        self.rgf = rgf
+        self.z = z
+        self.order = int(order)
+        self.N = rgf.N
+        self.sizes = rgf.sizes
+        self.cpl = rgf._cpl
+        K = self.order
+        gl = []
+        for k in range(self.N):
+            n = self.sizes[k]
+            A = np.zeros((K + 1, n, n), dtype=complex)
+            A[0] = -rgf._H[k]
+            if extra is not None and k in extra:
+                A[0] -= extra[k]
+            A[0].flat[:: n + 1] += z
+            if K:
+                A[1].flat[:: n + 1] = 1.0
+            for m in range(K + 1):
+                if k in layer_sigmas[m]:
+                    A[m] -= layer_sigmas[m][k]
+            if k > 0:
+                A -= self.cpl[k - 1].fwd(gl[k - 1])
+            g0 = _inv(np.array(A[0].T, order="F"), z).T
+            g = np.empty_like(A)
+            g[0] = g0
+            if K >= 1:
+                g[1] = -g0 @ A[1] @ g0
+            if K >= 2:
+                g[2] = -g0 @ (A[1] @ g[1] + A[2] @ g0)
+            gl.append(g)
+        self.gl = gl
+        self._diag = None
+        self._off = {0: None}
+
+    def diag(self):
+        """[G_kk] (jets) for every layer (computed once)."""
+        if self._diag is None:
+            G = [None] * self.N
+            G[-1] = self.gl[-1]
+            for k in range(self.N - 2, -1, -1):
+                g = self.gl[k]
+                G[k] = g + jet_mul(jet_mul(g, self.cpl[k].bwd(G[k + 1])), g)
+            self._diag = G
+        return self._diag
+
+    def offdiag(self, d):
+        """(up, down) with up[k] = G_{k,k+d} and down[k] = G_{k+d,k}, k = 0 .. N-1-d (jets; cached)."""
+        d = int(d)
+        if not 0 <= d < self.N:
+            raise InputError(f"layer offset must lie in 0..{self.N - 1}, got {d}")
+        if d == 0:
+            D = self.diag()
+            return D, D
+        if d not in self._off:
+            up1, down1 = self.offdiag(d - 1)
+            up = [jet_mul(self.gl[k], self.cpl[k].up(up1[k + 1])) for k in range(self.N - d)]
+            down = [jet_mul(self.cpl[k].right_dag(down1[k + 1]), self.gl[k]) for k in range(self.N - d)]
+            self._off[d] = (up, down)
+        return self._off[d]
+
+    def apply(self, sources, adjoint=False, order=None):
+        """G S (or G^dagger S) for a block column S given as {layer k: (n_k, r) array} (missing layers: zero).
+
+        Forward P_k = gL_k (S_k + H_{k,k-1} P_{k-1}), backward X_k = P_k + gL_k H_{k,k+1} X_{k+1} (for G^dagger
+        the same with gL_k^dagger: the left-connected functions of (z - H - Sigma)^dagger).  Returns a list of
+        jets (order + 1, n_k, r) per layer (``order`` <= the jets' order, default all), None where the
+        result vanishes (layers left of every source).
+        """
+        N = self.N
+        K = self.order if order is None else min(int(order), self.order)
+        gl = [g[:K + 1] for g in self.gl]
+        if adjoint:
+            gl = [jet_adjoint(g) for g in gl]
+        P = [None] * N
+        prev = None
+        for k in range(N):
+            t = None if prev is None else self.cpl[k - 1].down(prev)
+            if k in sources:
+                t = jet_add(t, np.asarray(sources[k], dtype=complex)[None])
+            prev = None if t is None else jet_mul(gl[k], t)
+            P[k] = prev
+        X = [None] * N
+        X[N - 1] = P[N - 1]
+        for k in range(N - 2, -1, -1):
+            X[k] = P[k] if X[k + 1] is None else jet_add(P[k], jet_mul(gl[k], self.cpl[k].up(X[k + 1])))
+        return X
 
 
 def _site_outer(X):

@@ -17,15 +17,22 @@ exchange ``J sigma . m``; five-point stencil), so the result is independent of t
 formula of Eq. 19.  Printed App. D: D1 omits the dagger, D2 has ``(JM)^2`` for ``J^2 M`` (the division by
 M_s of BTB's LLG equation), and D3/D4 lose a factor ``-1/2`` against Eq. 19 as printed; docs/electrons.md
 has the consistent set.
+
+The columns G W are those of the device's route (:meth:`~spinertia.electrons.linear_response.Device.propagator`):
+the recursive Green's function (lead columns, one forward and one backward sweep; ``Device.from_system``) or
+a dense solve (devices given as matrices, ``method="dense"``).  The perturbation ``h V`` must then be block
+diagonal in the layers (site-local vertices are).
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import InputError
-from .linear_response import Device, _ops
+from .linear_response import Device
+from .propagators import _ops
 
 __all__ = ["channel_factors", "scattering_matrix", "smatrix_derivatives", "btb_damping"]
 
@@ -48,6 +55,14 @@ def channel_factors(dev: Device, E):
 def scattering_matrix(dev: Device, E, dH=None):
     """Fisher-Lee scattering matrix at real energy E (optionally of ``H + dH``).
 
+    Parameters
+    ----------
+    dev : Device
+    E : float
+        Energy (units of t).
+    dH : (n, n) sparse or dense array, optional
+        Perturbation of H (units of t); block diagonal in the layers on the recursive route.
+
     Returns
     -------
     S : (N, N) complex array
@@ -57,20 +72,29 @@ def scattering_matrix(dev: Device, E, dH=None):
     """
     E = float(E)
     chans = channel_factors(dev, E)
-    sig = dev.lead_sigmas(E)
-    M = E * np.eye(dev.n) - dev.H - dev._embed([s[0] for s in sig])
-    if dH is not None:
-        M = M - dH
-    Wfull = np.zeros((dev.n, sum(W.shape[1] for _, W in chans)), dtype=complex)
-    col = 0
-    sizes = []
+    sizes = [W.shape[1] for _, W in chans]
+    col = sum(sizes)
+    if dev.method == "rgf":
+        g = dev.propagator(E, extra=None if dH is None else sp.csr_matrix(dH))
+        GW = g.solve_interfaces([W for _, W in chans])
+    else:
+        sig = dev.lead_sigmas(E)
+        M = E * np.eye(dev.n) - dev.H - dev._embed([s[0] for s in sig])
+        if dH is not None:
+            M = M - (dH.toarray() if sp.issparse(dH) else dH)
+        Wfull = np.zeros((dev.n, col), dtype=complex)
+        c0 = 0
+        for idx, W in chans:
+            Wfull[idx, c0:c0 + W.shape[1]] = W
+            c0 += W.shape[1]
+        GW = np.linalg.solve(M, Wfull)
+    # Fisher-Lee: S = -1 + i W^dagger G W, with W^dagger restricted to each lead's interface rows
+    WdGW = np.zeros((col, col), dtype=complex)
+    c0 = 0
     for idx, W in chans:
-        Wfull[idx, col:col + W.shape[1]] = W
-        col += W.shape[1]
-        sizes.append(W.shape[1])
-    GW = np.linalg.solve(M, Wfull)
-    S = -np.eye(col) + 1j * Wfull.conj().T @ GW
-    return S, sizes
+        WdGW[c0:c0 + W.shape[1]] = W.conj().T @ GW[idx]
+        c0 += W.shape[1]
+    return -np.eye(col) + 1j * WdGW, sizes
 
 
 def smatrix_derivatives(dev: Device, E, V, step=1e-4):
@@ -78,11 +102,10 @@ def smatrix_derivatives(dev: Device, E, V, step=1e-4):
     V = _ops(V, dev.n, "V")
     out = []
     for Va in V:
-        Vd = Va.toarray()
-        Sp1 = scattering_matrix(dev, E, step * Vd)[0]
-        Sm1 = scattering_matrix(dev, E, -step * Vd)[0]
-        Sp2 = scattering_matrix(dev, E, 2 * step * Vd)[0]
-        Sm2 = scattering_matrix(dev, E, -2 * step * Vd)[0]
+        Sp1 = scattering_matrix(dev, E, step * Va)[0]
+        Sm1 = scattering_matrix(dev, E, -step * Va)[0]
+        Sp2 = scattering_matrix(dev, E, 2 * step * Va)[0]
+        Sm2 = scattering_matrix(dev, E, -2 * step * Va)[0]
         out.append((-Sp2 + 8 * Sp1 - 8 * Sm1 + Sm2) / (12 * step))
     return np.array(out)
 

@@ -251,7 +251,8 @@ class MagnetTensors:
         return d
 
 
-def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, accuracy=None, workers=None):
+def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, accuracy=None, workers=None,
+                   method="auto"):
     """Damping, inertia, eta and alpha(omega) of the magnet of a finalized tight-binding system.
 
     Parameters
@@ -273,13 +274,17 @@ def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, acc
     accuracy : Accuracy, optional
     workers : int, optional
         Worker processes for the energy nodes.
+    method : {'auto', 'rgf', 'dense'}
+        Route of the Green's functions (:meth:`~spinertia.electrons.linear_response.Device.from_system`):
+        recursive (default; the traces over the magnet by layer sweeps, the Fermi-surface damping from the
+        lead columns) or the dense test reference.
 
     Returns
     -------
     MagnetTensors
     """
     S = _spin(spin)
-    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers)
+    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, workers=workers, method=method)
     msites, _ = _magnet_sites(fsys, sites)
     V = magnet_vertices(fsys, msites)
     s_ops = spin_operators(fsys, msites)
@@ -288,7 +293,7 @@ def magnet_tensors(fsys, mu, kT=0.0, spin=1.0, sites=None, omegas=(), t=0.0, acc
     m = m / max(np.linalg.norm(m), 1e-300)
     s_D = lr.expectation(dev, s_ops)
     out = MagnetTensors(spin=S, m=m, s_D=s_D, alpha=damping_tensor(dev, V, S))
-    out.info = {"mu": dev.mu.tolist(), "kT": dev.kT, "n_sites_magnet": int(len(msites)),
+    out.info = {"mu": dev.mu.tolist(), "kT": dev.kT, "n_sites_magnet": int(len(msites)), "method": dev.method,
                 "texture_spread": float(np.max(np.linalg.norm(tex - m[None, :], axis=1)))}
     if dev.equilibrium:
         out.inertia = inertia_tensor(dev, V, S)

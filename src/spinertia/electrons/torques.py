@@ -105,8 +105,11 @@ def site_torques(fsys, mu, kT=0.0, t=0.0, tol=1e-10, workers=None):
                        info=dict(d.info))
 
 
-def lead_spin_currents(fsys, mu, kT=0.0, t=0.0, accuracy=None):
+def lead_spin_currents(fsys, mu, kT=0.0, t=0.0, accuracy=None, method="auto"):
     """Particle and spin currents of every lead (Xu et al. 2023, Eqs. A2, A3), units of t/hbar.
+
+    ``method``: route of the Green's functions (:meth:`~spinertia.electrons.linear_response.Device.from_system`;
+    the recursive one needs the diagonal blocks of the interface layers and the lead columns only).
 
     Returns
     -------
@@ -116,7 +119,7 @@ def lead_spin_currents(fsys, mu, kT=0.0, t=0.0, accuracy=None):
         ``spin_into_lead``: (n_leads, 3), Xu et al.'s ``I_s,alpha = -(spin)``.
         Equilibrium spin currents (spin-orbit coupling) are included.
     """
-    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy)
+    dev = Device.from_system(fsys, mu=mu, kT=kT, t=t, accuracy=accuracy, method=method)
     ops = [fsys.sigma_site(a) * 0.5 for a in range(3)]
     cur = lr.lead_currents(dev, [sp.eye(fsys.n_orb, format="csr")] + ops)
     return {"particle": cur[:, 0], "spin": cur[:, 1:], "spin_into_lead": -cur[:, 1:]}
