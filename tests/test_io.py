@@ -1,5 +1,4 @@
 """Result files: SI dataset, netCDF round trip, units attributes, summaries."""
-from conftest import dyn
 import json
 import math
 

@@ -147,7 +147,6 @@ def test_agrees_with_spirit_when_installed():
     from benchmarks.bench_model import benchmark_system
 
     n = 8
-    fin = benchmark_system(n).finalized()
     S = random_spins(n * n, seed=3)
     e_sp, b_sp = rs.spirit_energy_and_field(S, n, model=rs.spirit_model())
     fin_sp = benchmark_system(n, constants="spirit").finalized()

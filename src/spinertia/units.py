@@ -65,6 +65,8 @@ _LENGTH = {"m": 1.0, "um": 1e-6, "µm": 1e-6, "nm": 1e-9, "pm": 1e-12, "A": 1e-1
 #: magnetic moments: J/T, or multiples of the Bohr magneton
 _MOMENT = {"J/T": 1.0, "muB": 9.2740100783e-24, "mu_B": 9.2740100783e-24, "μB": 9.2740100783e-24}
 _ANGLE = {"rad": 1.0, "deg": math.pi / 180.0}
+#: velocities (spin-transfer drift velocity u)
+_VELOCITY = {"m/s": 1.0, "km/s": 1e3, "nm/ns": 1.0, "nm/ps": 1e3}
 
 #: Known physical dimensions and their unit tables (factor to SI).
 DIMENSIONS = {
@@ -76,6 +78,7 @@ DIMENSIONS = {
     "angle": _ANGLE,
     "length": _LENGTH,
     "moment": _MOMENT,
+    "velocity": _VELOCITY,
 }
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
@@ -188,6 +191,7 @@ PLAUSIBLE = {
     "anisotropy": ("energy", 1e-17, "1 ueV - 1 meV per site (e.g. '0.1 meV')"),
     "field": ("field", 1e5, "mT - 10 T (e.g. '0.5 T')"),
     "moment": ("moment", 1e-12, "0.1 - 10 muB per atom (e.g. '2 muB')"),
+    "velocity": ("velocity", 1e5, "1 - 1000 m/s (spin-transfer drift velocity, e.g. '100 m/s')"),
 }
 
 
@@ -197,7 +201,7 @@ def check_plausible(value, kind: str, name: str):
     dim, high, typical = PLAUSIBLE[kind]
     arr = np.abs(np.asarray(value, dtype=float))
     if arr.size and arr.max() > high:
-        unit = {"energy": "J", "field": "T", "moment": "J/T"}[dim]
+        unit = {"energy": "J", "field": "T", "moment": "J/T", "velocity": "m/s"}[dim]
         example = typical.split("e.g. ")[-1].rstrip(")")
         raise InputError(
             f"{name} = {arr.max():.6g} {unit} is not a plausible {kind} (plain numbers are SI: {unit}); typical: "

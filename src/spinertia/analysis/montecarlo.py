@@ -77,7 +77,7 @@ def delta_energy(i, y, f, p0, p1, p2, nbr, jrow, J, krow, K, hrow, h0, h1, hsite
 def _run(y, tb, weight, mu, t, beta, n_sweeps, n_therm, key, cone, adapt, target, mags, energies, e0):
     """Sequential-sweep Metropolis; fills mags (n_sweeps, 3), energies (n_sweeps,). Returns
     (accepted, attempted) of the measurement sweeps and the final cone half-angle."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = tb
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = tb
     n = sub.shape[0]
     f = profile(t, fp)
     mutot = 0.0

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
 
 __all__ = ["add_bands_parser", "cmd_bands", "compute_bands", "bands_dataset", "bands_summary", "bands_json",
            "plot_bands"]

@@ -58,7 +58,8 @@ from ..lattice.protocols import profile
 from . import integrators as integ
 from .equations import gilbert_velocity, precession_drive
 from .models import KERNEL_SIGNS, MemoryKernelLLG, check_unit_vector
-from .simulate import Trajectory, check_step, seconds
+from .stepper import check_step
+from .simulate import Trajectory, seconds
 
 #: refuse longer runs: the direct method costs O(n^2) time and O(n) memory
 MAX_DIRECT_STEPS = 2_000_000
@@ -71,7 +72,7 @@ MAX_DIRECT_STEPS = 2_000_000
 def _torque(t, m, hmem, tb, A, sign, out):
     """out <- dm/dt = -m x (h_eff + sign h_mem) + m x (A dm/dt) for the one site of ``tb`` (the memory-kernel
     model of :mod:`.models` without the longitudinal term: the same compiled field and Gilbert solve)."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = tb
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = tb
     h0_, h1_, h2_ = site_field(0, profile(t, fp), m, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
     b0, b1, b2 = precession_drive(m[0], m[1], m[2], h0_ + sign * hmem[0], h1_ + sign * hmem[1],
                                   h2_ + sign * hmem[2], hext, 0)

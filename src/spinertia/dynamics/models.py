@@ -317,8 +317,9 @@ class LLG(_Thermal, Model):
         super().__init__(system, convention)
         self.state_size = 3 * self.n_sites
         self._attach_noise(temperature, seed)
-        self.rhs = R.LLG_RHS
-        self.sweep = sweeps.LLG_SWEEP if self.G.nbr.shape[1] == 0 else None
+        stt = system.has_spin_transfer
+        self.rhs = R.LLG_RHS_STT if stt else R.LLG_RHS
+        self.sweep = (sweeps.LLG_SWEEP_STT if stt else sweeps.LLG_SWEEP) if self.G.nbr.shape[1] == 0 else None
         self.args = self._build_args()
 
     def _build_args(self):
@@ -369,9 +370,10 @@ class InertialLLG(_Thermal, Model):
         self.symmetric = self.system.inertia_is_symmetric()  # conjugate gradients, else block Jacobi
         self._check_inertia_scale(E3)
         self._attach_noise(temperature, seed)
-        self.rhs = R.INERTIAL_RHS
+        stt = system.has_spin_transfer
+        self.rhs = R.INERTIAL_RHS_STT if stt else R.INERTIAL_RHS
         local = self.G.nbr.shape[1] == 0 and self.I.nbr.shape[1] == 0
-        self.sweep = sweeps.ILLG_SWEEP if local else None
+        self.sweep = (sweeps.ILLG_SWEEP_STT if stt else sweeps.ILLG_SWEEP) if local else None
         self.args = self._build_args()
 
     def _check_inertia_scale(self, E3):
@@ -498,7 +500,7 @@ class MemoryKernelLLG(Model):
         self.n_terms = self.kernel.n_terms
         self.state_size = 3 * self.n_sites * (1 + 2 * self.n_terms)
         self.noise_tables = R.no_noise_tables()
-        self.rhs = R.KERNEL_RHS
+        self.rhs = R.KERNEL_RHS_STT if system.has_spin_transfer else R.KERNEL_RHS
         self.args = self._build_args()
 
     def _build_args(self):

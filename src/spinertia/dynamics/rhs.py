@@ -24,7 +24,7 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
-from ..lattice.fields import pair_sum, site_field
+from ..lattice.fields import no_spin_transfer, pair_sum, site_field, spin_transfer_field
 from ..lattice.protocols import profile
 from ..numerics.jit import variants
 from ..numerics.linalg3 import solve3_scalar
@@ -39,8 +39,9 @@ GilbertArgs = namedtuple("GilbertArgs", ["tb", "A", "A_iso", "G", "torque", "kp"
                                          "noise"])
 InertialArgs = namedtuple("InertialArgs", ["tb", "A", "A_iso", "G", "E", "E_iso", "I", "torque", "work", "ctl",
                                            "info", "noise"])
-#: global names of the templates, bound by specialize (placeholders until then)
-memory_field = extra_derivatives = pair_damping_jacobi = nonlocal_acceleration = None
+#: global names of the templates, bound by specialize (placeholders until then); ``spin_transfer`` is
+#: :func:`~spinertia.lattice.fields.spin_transfer_field` or :func:`~spinertia.lattice.fields.no_spin_transfer`
+memory_field = extra_derivatives = pair_damping_jacobi = nonlocal_acceleration = spin_transfer = None
 #: Langevin amplitudes per damping row (``row`` (N,), L (rows, 9)) and the Philox key
 Noise = namedtuple("Noise", ["row", "L", "key"])
 
@@ -110,8 +111,9 @@ def _kernel_extra_derivatives(t, y, args, dydt):
 # Gilbert form (LLG, memory-kernel LLG)
 # ------------------------------------------------------------------------------------------------
 def _gilbert_rhs(t, y, args, dydt):
-    """dm_i/dt = -m_i x (h_i + h_mem,i) + tau_i + m_i x sum_j A_ij dm_j/dt, then the extra derivatives."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = args.tb
+    """dm_i/dt = -m_i x (h_i + h_stt,i + h_mem,i) + tau_i + m_i x sum_j A_ij dm_j/dt, then the extra derivatives
+    (h_stt: the bound ``spin_transfer`` field)."""
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = args.tb
     f = profile(t, fp)
     n = sub.shape[0]
     h = args.work[0]
@@ -121,15 +123,16 @@ def _gilbert_rhs(t, y, args, dydt):
     kp = args.kp
     c = args.c
     for i in nb.prange(n):
+        m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
         hx, hy, hz = site_field(i, f, y, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
+        sx, sy, sz = spin_transfer(i, y, m0, m1, m2, snbr, srow, su, sb)
         ex, ey, ez = memory_field(i, n, y, kp, c)
-        hx += ex
-        hy += ey
-        hz += ez
+        hx += ex + sx
+        hy += ey + sy
+        hz += ez + sz
         h[3 * i] = hx
         h[3 * i + 1] = hy
         h[3 * i + 2] = hz
-        m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
         b0, b1, b2 = precession_drive(m0, m1, m2, hx, hy, hz, torque, i)
         x0, x1, x2 = gilbert_velocity(m0, m1, m2, b0, b1, b2, A, arow[i])
         dydt[3 * i] = x0
@@ -181,7 +184,7 @@ def _pair_damping_jacobi(y, h, args, dydt):
 # ------------------------------------------------------------------------------------------------
 def _inertial_rhs(t, y, args, dydt):
     """iLLG, state y = (m_1..m_N, w_1..w_N) with w_i = m_i x dm_i/dt: dm/dt = w x m, dw/dt = m x d2m/dt2."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = args.tb
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = args.tb
     n = sub.shape[0]
     o = 3 * n
     f = profile(t, fp)
@@ -206,6 +209,10 @@ def _inertial_rhs(t, y, args, dydt):
         m0, m1, m2 = y[3 * i], y[3 * i + 1], y[3 * i + 2]
         v0, v1, v2 = v[3 * i], v[3 * i + 1], v[3 * i + 2]
         hx, hy, hz = site_field(i, f, y, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
+        sx, sy, sz = spin_transfer(i, y, m0, m1, m2, snbr, srow, su, sb)
+        hx += sx
+        hy += sy
+        hz += sz
         g0, g1, g2 = pair_sum(i, grow[i], gnbr, G, v, 0)
         a = arow[i]
         g0 += A[a, 0] * v0 + A[a, 1] * v1 + A[a, 2] * v2
@@ -423,8 +430,12 @@ KERNEL_EXTRA = variants(_kernel_extra_derivatives)
 LANGEVIN_NOISE = variants(_langevin_noise)
 
 
-LLG_RHS = variants(_gilbert_rhs, memory_field=no_memory_field, extra_derivatives=no_extra_derivatives,
-                pair_damping_jacobi=PAIR_DAMPING_JACOBI)
-KERNEL_RHS = variants(_gilbert_rhs, memory_field=kernel_memory_field, extra_derivatives=KERNEL_EXTRA,
-                   pair_damping_jacobi=PAIR_DAMPING_JACOBI)
-INERTIAL_RHS = variants(_inertial_rhs, nonlocal_acceleration=NONLOCAL_ACCELERATION)
+#: right-hand sides without and with the spin-transfer torque (compiled on first use)
+LLG_RHS, LLG_RHS_STT = (variants(_gilbert_rhs, memory_field=no_memory_field, extra_derivatives=no_extra_derivatives,
+                                 pair_damping_jacobi=PAIR_DAMPING_JACOBI, spin_transfer=st)
+                        for st in (no_spin_transfer, spin_transfer_field))
+KERNEL_RHS, KERNEL_RHS_STT = (variants(_gilbert_rhs, memory_field=kernel_memory_field, extra_derivatives=KERNEL_EXTRA,
+                                       pair_damping_jacobi=PAIR_DAMPING_JACOBI, spin_transfer=st)
+                              for st in (no_spin_transfer, spin_transfer_field))
+INERTIAL_RHS, INERTIAL_RHS_STT = (variants(_inertial_rhs, nonlocal_acceleration=NONLOCAL_ACCELERATION, spin_transfer=st)
+                                  for st in (no_spin_transfer, spin_transfer_field))

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InputError, RunStopped, SimulationDiverged
 from . import integrators as integ
-from .stepper import Stepper, check_step, seconds  # noqa: F401  (check_step re-exported)
+from .stepper import Stepper, seconds
 
 #: settings that may differ between a checkpoint and the run that resumes it
 RESUMABLE_CHANGES = ("t_end", "output_every")

@@ -5,6 +5,9 @@ spin in the same pass over the sites, so a step costs two sweeps through memory.
 those of :mod:`.equations`; the closed forms for scalar damping and inertia are taken where the table row is
 a multiple of the identity (``A_iso`` / ``E_iso``).
 
+The spin-transfer field (:mod:`spinertia.lattice.fields`) is added to the field of site i by the bound
+``spin_transfer`` (the ``_STT`` compilations; the others bind a no-op).
+
 ``sweep(args, t, y, ys, k, h, n_sites, extra, first)``: stage 1 (``first``) reads ``y`` and writes the
 predictor ``ys``; stage 2 reads ``ys`` and updates ``y`` in place (site i reads only its own y_i there).
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import numba as nb
 
-from ..lattice.fields import site_field
+from ..lattice.fields import no_spin_transfer, site_field, spin_transfer_field
 from ..lattice.protocols import profile
 from ..numerics.jit import variants
 from .equations import (angular_velocity_scalar_damping, gilbert_velocity, inertial_acceleration,
@@ -53,7 +56,7 @@ def heun_site_update(i, o0, o1, o2, d0, d1, d2, y, ys, k, h, n_sites, extra, fir
 
 def _llg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
     """One fused Heun stage of the site-local LLG."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = args.tb
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = args.tb
     A = args.A.T
     arow = args.A.row
     iso = args.A_iso
@@ -61,8 +64,12 @@ def _llg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
     f = profile(t, fp)
     src = y if first else ys
     for i in nb.prange(n_sites):
-        hx, hy, hz = site_field(i, f, src, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
         m0, m1, m2 = src[3 * i], src[3 * i + 1], src[3 * i + 2]
+        hx, hy, hz = site_field(i, f, src, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
+        sx, sy, sz = spin_transfer(i, src, m0, m1, m2, snbr, srow, su, sb)
+        hx += sx
+        hy += sy
+        hz += sz
         b0, b1, b2 = precession_drive(m0, m1, m2, hx, hy, hz, torque, i)
         a = arow[i]
         if iso[a] != 0.0:
@@ -76,7 +83,7 @@ def _llg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
 def _illg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
     """One fused Heun stage of the site-local iLLG: the angular velocity w_i (its part perpendicular to m_i)
     rotates spin i and dw_i/dt = m_i x d2m_i/dt2 updates w_i."""
-    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise = args.tb
+    sub, nbr, jrow, J, krow, K, hrow, h0, h1, fp, hsite, hext, hnoise, snbr, srow, su, sb = args.tb
     A = args.A.T
     arow = args.A.row
     E = args.E.T
@@ -98,6 +105,10 @@ def _illg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
         v1 = w2 * m0 - w0 * m2
         v2 = w0 * m1 - w1 * m0
         hx, hy, hz = site_field(i, f, src, nbr, jrow, J, krow, K, hrow, h0, h1, hsite, hext, hnoise)
+        sx, sy, sz = spin_transfer(i, src, m0, m1, m2, snbr, srow, su, sb)
+        hx += sx
+        hy += sy
+        hz += sz
         a = arow[i]
         g0 = A[a, 0] * v0 + A[a, 1] * v1 + A[a, 2] * v2
         g1 = A[a, 3] * v0 + A[a, 4] * v1 + A[a, 5] * v2
@@ -114,5 +125,9 @@ def _illg_sweep(args, t, y, ys, k, h, n_sites, extra, first):
                          y, ys, k, h, n_sites, extra, first)
 
 
-LLG_SWEEP = variants(_llg_sweep)
-ILLG_SWEEP = variants(_illg_sweep)
+#: global name bound by specialize: the spin-transfer field or nothing (:mod:`spinertia.lattice.fields`)
+spin_transfer = None
+
+#: sweeps without and with the spin-transfer torque (compiled on first use)
+LLG_SWEEP, LLG_SWEEP_STT = (variants(_llg_sweep, spin_transfer=st) for st in (no_spin_transfer, spin_transfer_field))
+ILLG_SWEEP, ILLG_SWEEP_STT = (variants(_illg_sweep, spin_transfer=st) for st in (no_spin_transfer, spin_transfer_field))

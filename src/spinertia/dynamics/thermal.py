@@ -60,7 +60,7 @@ import math
 import numpy as np
 
 from ..errors import InputError, warn
-from ..numerics.rng import seed_words, standard_normals  # noqa: F401  (re-exported for diagnostics)
+from ..numerics.rng import seed_words
 from ..units import GAMMA_ELECTRON, K_B, MU_B
 from .rhs import Noise
 

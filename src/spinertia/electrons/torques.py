@@ -193,6 +193,12 @@ class AdiabaticTorques:
         ``u`` fitted site by site (checks uniformity); ``fit_sites`` the sites used.
     residual : float
         Relative residual of the two-parameter fit.
+    direction : (3,) array
+        Unit vector of the transport direction (the first lattice vector), along which ``u`` and ``-j_e`` point
+        for u > 0.
+
+    The spin engine takes the result as it is: ``System.add_spin_transfer(result)`` (u = ``velocity``, beta),
+    or ``add_spin_transfer(result, j=...)`` for the same b_J, c_J at another current density.
     """
 
     u: float
@@ -206,6 +212,12 @@ class AdiabaticTorques:
     fit_sites: np.ndarray
     residual: float
     info: dict = field(default_factory=dict)
+    direction: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
+
+    @property
+    def velocity(self):
+        """Drift velocity u as a 3-vector (m/s): ``u direction``."""
+        return self.u * np.asarray(self.direction, dtype=float)
 
 
 def adiabatic_torques(fsys, mu, units, spin, bias_V=1e-3, kT=0.0, t=0.0, min_gradient=0.1, left=0, right=1):
@@ -280,7 +292,8 @@ def adiabatic_torques(fsys, mu, units, spin, bias_V=1e-3, kT=0.0, t=0.0, min_gra
                             bias_V=bias_V, u_per_site=per_site * V_t / units.time_s, fit_sites=fit, residual=resid,
                             info={"u_lattice_per_bias": float(u_lat), "dI_dV_lattice": float(dI),
                                   "lattice_step_m": step, "cross_section": cross, "dimension": dim,
-                                  "units": {"u": "m/s", "b_J": f"m^{dim}/C", "j_e": f"A m^{1 - dim}"}})
+                                  "units": {"u": "m/s", "b_J": f"m^{dim}/C", "j_e": f"A m^{1 - dim}"}},
+                            direction=np.asarray(xhat, dtype=float))
 
 
 def _cross_section(fsys, dim):

@@ -128,6 +128,7 @@ TABLES = (
         Key("inertia", "table `[system.inertia]`", "none", "on-site inertia"),
         Key("pair_inertia", "tables `[[system.pair_inertia]]`", "none", "non-local inertia per bond"),
         Key("pair_damping", "tables `[[system.pair_damping]]`", "none", "non-local Gilbert damping per bond"),
+        Key("spin_transfer", "tables `[[system.spin_transfer]]`", "none", "current-driven spin-transfer torque"),
     ), applies="lattice"),
     Table("system(preset)", "A ready-made lattice (`preset` given); overrides by parameter name.", (
         Key("preset", "string", "required", "the two-sublattice ferromagnet of Ghosh et al. 2025 (spec 1.1, 4)",
@@ -189,6 +190,21 @@ TABLES = (
     Table("system.pair_damping", "Non-local Gilbert damping per bond.", (
         Key("G", "number or 3x3", "required", "dimensionless damping tensor of the bond"),
     ) + _BONDS, applies="lattice", repeated=True),
+    Table("system.spin_transfer", "Spin-transfer torque -(u.grad) m + beta m x (u.grad) m (Zhang and Li 2004; "
+          "Thiaville et al. 2005); either `u` (and `beta`) or `b_J`, `c_J` with `j` (Xu et al. 2023, Eq. 31: "
+          "u = -b_J j, beta u = -c_J j). Several tables add up; not seen by the energy or the spin-wave solver.", (
+        Key("u", "3-vector of velocities (`\"100 m/s\"` or numbers in m/s)", "one of `u`, `j`",
+            "spin-drift velocity (along the electron flow)"),
+        Key("beta", "number", "0", "non-adiabaticity (with `u`)"),
+        Key("j", "3-vector, SI current density", "one of `u`, `j`",
+            "charge current density (A/m^2 in 3D, A/m for a sheet, A for a wire), with `b_J`, `c_J`"),
+        Key("b_J", "number, SI (m^3/C for A/m^2)", "0", "adiabatic coefficient (with `j`)"),
+        Key("c_J", "number, SI", "0", "non-adiabatic coefficient (with `j`)"),
+        Key("scale", "number", "1", "multiplies the current (-1 reverses it)"),
+        Key("stencil", "string", '`"bonds"`',
+            "finite-difference neighbours: the nearest-neighbour shell, or the same sublattice in the "
+            "neighbouring cells (antiferro- and ferrimagnets)", ("bonds", "cells")),
+    ), applies="lattice", repeated=True),
     # --- model, initial, run ---------------------------------------------------------------------------
     Table("model", "Equation of motion (damping and inertia come from `[system]`).", (
         Key("type", "string", "required",

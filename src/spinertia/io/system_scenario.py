@@ -41,6 +41,7 @@ or an explicit description::
     [system.inertia]                  # eta (time), xi (axial vector of times), or per-sublattice tables
     [[system.pair_inertia]]           # eta, xi = [x, y, z], tensor; shell | bonds
     [[system.pair_damping]]           # G (number or 3x3); shell | bonds
+    [[system.spin_transfer]]          # u = ["100 m/s", 0, 0], beta; or j, b_J, c_J (Xu et al. 2023, Eq. 31)
 
 ``[system.lattice]`` (a table instead of the lattice name) gives ``vectors``, ``basis``, ``names`` and an
 optional scale ``a``.  Bonds are ``["A", "B", [n1, n2, n3]]``: sublattice A of cell R to sublattice B of
@@ -90,7 +91,8 @@ PRESET_OVERRIDES = {
     "z": "int", "dmi": "dmi",
 }
 
-_TERMS = ("exchange", "dmi", "anisotropy", "zeeman", "damping", "inertia", "pair_inertia", "pair_damping")
+_TERMS = ("exchange", "dmi", "anisotropy", "zeeman", "damping", "inertia", "pair_inertia", "pair_damping",
+          "spin_transfer")
 _MACROSPIN_TERMS = ("zeeman", "anisotropy", "damping", "inertia")
 ANISOTROPY_TYPES = schema.ANISOTROPY_TYPES
 
@@ -98,7 +100,7 @@ ANISOTROPY_TYPES = schema.ANISOTROPY_TYPES
 SYSTEM_SCHEMA = {path: schema.keys(path) for path in (
     "system", "system(preset)", "system.lattice", "system.exchange", "system.dmi", "system.anisotropy",
     "system.zeeman", "system.damping", "system.inertia", "system.pair_inertia", "system.pair_damping",
-    "system(macrospin)", "system.zeeman(macrospin)", "system.anisotropy(macrospin)")}
+    "system.spin_transfer", "system(macrospin)", "system.zeeman(macrospin)", "system.anisotropy(macrospin)")}
 
 _PROTOCOL_KEYS = {name: tuple(params) for name, (_, params) in protocols.PROTOCOLS.items()}
 _PROTOCOL_DIMS = protocols.PARAMETER_DIMENSIONS
@@ -397,9 +399,31 @@ def _pair_damping(sysm, term, where):
     sysm.add_pair_damping(G, **_bond_selection(term, where, sysm.lattice))
 
 
+def _spin_transfer(sysm, term, where):
+    which = one_of(term, ("u", "j"), where)
+    kwargs = {"scale": number(term.get("scale", 1.0), f"{where}.scale")}
+    if "stencil" in term:
+        kwargs["stencil"] = choice(term["stencil"], ("bonds", "cells"), f"{where}.stencil")
+    if which == "u":
+        extra = [k for k in ("b_J", "c_J") if k in term]
+        if extra:
+            raise InputError(f"[{where}]: {', '.join(extra)} go with the current density j, not with u; give "
+                             "either u (and beta) or j with b_J, c_J")
+        u = _components(term["u"], "velocity", f"{where}.u")
+        sysm.add_spin_transfer(u, number(term.get("beta", 0.0), f"{where}.beta"), **kwargs)
+    else:
+        if "beta" in term:
+            raise InputError(f"[{where}]: beta goes with u; with j give c_J = beta b_J")
+        if "b_J" not in term and "c_J" not in term:
+            raise InputError(f"[{where}]: j needs b_J and/or c_J (SI, Xu et al. 2023, Eq. 31)")
+        j = _components(term["j"], None, f"{where}.j")
+        sysm.add_spin_transfer(j=j, b_J=number(term.get("b_J", 0.0), f"{where}.b_J"),
+                               c_J=number(term.get("c_J", 0.0), f"{where}.c_J"), **kwargs)
+
+
 _BUILDERS = {"exchange": _exchange, "dmi": _dmi, "anisotropy": _anisotropy, "zeeman": _zeeman,
              "damping": _damping, "inertia": _inertia, "pair_inertia": _pair_inertia,
-             "pair_damping": _pair_damping}
+             "pair_damping": _pair_damping, "spin_transfer": _spin_transfer}
 #: terms given as a single table (several would overwrite each other)
 _SINGLE = ("damping", "inertia")
 

@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import InputError
 from ..numerics.jit import get_threads
 from . import protocols
-from .fields import ENERGY_SITES, FIELD_ALL, FieldTables
+from .fields import ENERGY_SITES, FIELD_ALL, FIELD_ALL_STT, FieldTables
+from .geometry import Bond
 from .system import PairTerm, System
 
 OnsiteTable = namedtuple("OnsiteTable", ["row", "T"])
@@ -125,6 +126,78 @@ def onsite_table(per_sublattice, per_site, sub, scale):
     return OnsiteTable(np.arange(len(sub), dtype=np.int32), (per_site * scale[sub][:, None, None]).reshape(-1, 9))
 
 
+def spin_transfer_stencil(system: System, stencil="bonds"):
+    """Neighbours of the spin-transfer finite differences: (nbr (n_sites, z) int32, -1 for none, delta (n_sub, z, 3)
+    bond vectors in metres).
+
+    ``"bonds"``: the nearest-neighbour shell (all sublattices); ``"cells"``: the same sublattice in the cells at
+    +-a_d (d < lattice dimension).  A bond that wraps onto its own site (periodic, one cell wide) is dropped: the
+    texture has no gradient along it."""
+    lat = system.lattice
+    if stencil == "bonds":
+        bonds = lat.shell(1)
+    elif stencil == "cells":
+        bonds = [Bond(s, s, tuple(int(d == e) for e in range(3)))
+                 for s in range(lat.n_sub) for d in range(lat.dimension)]
+    else:
+        raise InputError(f"unknown spin-transfer stencil {stencil!r}; use 'bonds' or 'cells'")
+    term = PairTerm(bonds, [np.eye(3)] * len(bonds))
+    nbr, _ = neighbour_table(system, term)
+    lists = directed_bonds(system, term)
+    z = nbr.shape[1]
+    delta = np.zeros((lat.n_sub, z, 3))
+    for s, lst in enumerate(lists):
+        for k, (t, off, _) in enumerate(lst):
+            delta[s, k] = lat.displacement(Bond(s, t, off))
+    nbr[nbr == np.arange(system.n_sites, dtype=np.int32)[:, None]] = -1
+    return nbr, delta
+
+
+def spin_transfer_weights(system: System, nbr, delta):
+    """Least-squares gradient weights g (n_patterns, z, 3) (1/m) and the pattern of every site (n_sites,):
+    grad m_i ~ sum_k g[p_i, k] (m_{nbr[i,k]} - m_i) with g_k = M^+ delta_k, M = sum_k delta_k delta_k^T over the
+    neighbours present (the pseudo-inverse drops directions without neighbours).  Sites with the same sublattice
+    and the same neighbours present share a pattern (bulk, edges, corners)."""
+    sub = system.sublattice_of_sites()
+    present = nbr >= 0
+    key = np.concatenate([sub[:, None], present.astype(np.int64)], axis=1)
+    pats, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    g = np.zeros((len(pats), nbr.shape[1], 3))
+    for p, row in enumerate(pats):
+        d = delta[row[0]] * row[1:, None]
+        M = d.T @ d
+        if np.any(M):
+            g[p] = d @ np.linalg.pinv(M, rcond=1e-9, hermitian=True)
+    return g, inverse
+
+
+def spin_transfer_tables(system: System, t_unit):
+    """(snbr, srow, su, sb) of :class:`~.fields.FieldTables` (reduced frequency weights; empty without a current).
+
+    su[r, k] = t_unit u_i . g_k and sb[r, k] = t_unit (beta u)_i . g_k, so that D_i = sum_k su m_{j_k} is
+    (u . grad) m at site i up to a multiple of m_i, which the torque -m x h^stt does not see (:mod:`.fields`).
+    Uniform velocities give one row per neighbour pattern; site-resolved ones one row per site."""
+    st = system.spin_transfer
+    if st is None or not (np.any(st["u"]) or np.any(st["bu"])):
+        return (np.zeros((0, 0), dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros((0, 0)), np.zeros((0, 0)))
+    nbr, delta = spin_transfer_stencil(system, st["stencil"])
+    g, pattern = spin_transfer_weights(system, nbr, delta)
+    u, bu = st["u"], st["bu"]
+    if u.ndim == 1 and bu.ndim == 1:
+        su = np.einsum("pkc,c->pk", g, u) * t_unit
+        sb = np.einsum("pkc,c->pk", g, bu) * t_unit
+        row = pattern.astype(np.int32)
+    else:
+        N = system.n_sites
+        gs = g[pattern]
+        su = np.einsum("ikc,ic->ik", gs, np.broadcast_to(u, (N, 3))) * t_unit
+        sb = np.einsum("ikc,ic->ik", gs, np.broadcast_to(bu, (N, 3))) * t_unit
+        row = np.arange(N, dtype=np.int32)
+    return (np.ascontiguousarray(nbr, dtype=np.int32), np.ascontiguousarray(row), np.ascontiguousarray(su),
+            np.ascontiguousarray(sb))
+
+
 def check_spins(spins, n_sites, name="spins", tol=1e-6):
     """Validate an (n_sites, 3) array of unit vectors; returns a float copy."""
     S = np.array(spins, dtype=float)
@@ -156,6 +229,8 @@ class FinalizedSystem:
     mu, gamma : (n_sub,) moments (J/T) and gyromagnetic ratios (rad/(s T))
     units : ReducedUnits
     tables : FieldTables
+        With the spin-transfer stencil (``snbr``, ``srow``, ``su``, ``sb``; empty without a current), which only
+        the equations of motion read (:attr:`has_spin_transfer`, :meth:`spin_transfer_torque`).
     damping, inertia : OnsiteTable (inertia in reduced time)
     pair_damping, pair_inertia : PairTable
     """
@@ -191,8 +266,10 @@ class FinalizedSystem:
         h1 = gt[:, None] * system.B1[None, :]
         hsite = np.zeros((0, 3)) if system.site_field is None else gt[sub][:, None] * system.site_field
         self.fp = protocols.reduced_fp(system.protocol, system.protocol_params, units)
+        snbr, srow, su, sb = spin_transfer_tables(system, t)
         self.tables = FieldTables(sub=sub, nbr=ex.nbr, jrow=ex.row, J=ex.T, krow=K.row, K=K.T, hrow=sub, h0=h0,
-                                  h1=h1, fp=self.fp, hsite=hsite, hext=np.zeros(0), hnoise=np.zeros(0))
+                                  h1=h1, fp=self.fp, hsite=hsite, hext=np.zeros(0), hnoise=np.zeros(0),
+                                  snbr=snbr, srow=srow, su=su, sb=sb)
         one = np.ones(nsub)
         self.damping = onsite_table(system.damping, system.site_onsite["damping"], sub, one)
         self.pair_damping = pair_table(system, system.pair_damping, system.site_pairs["pair_damping"], one)
@@ -233,13 +310,34 @@ class FinalizedSystem:
             raise InputError(f"spins must have shape ({self.n_sites}, 3), got {np.shape(spins)}")
         return y
 
-    def field(self, t, spins):
+    def field(self, t, spins, spin_transfer=False):
         """Effective field h_i = gamma_i B_i (reduced angular frequency), shape (n_sites, 3); deterministic part
-        at reduced time ``t``."""
+        at reduced time ``t``.  The conservative field -(gamma_i/mu_i) dH/dS_i unless ``spin_transfer``: then
+        with the spin-transfer field h^stt_i of :mod:`.fields` (the field the equations of motion see)."""
         y = self._flat(spins)
         h = np.empty_like(y)
-        FIELD_ALL[self._parallel_now()](float(t), y, self.tables, h)
+        kernel = FIELD_ALL_STT if spin_transfer and self.has_spin_transfer else FIELD_ALL
+        kernel[self._parallel_now()](float(t), y, self.tables, h)
         return h.reshape(-1, 3)
+
+    @property
+    def has_spin_transfer(self):
+        """Whether a current-driven spin-transfer torque acts (:meth:`System.add_spin_transfer`)."""
+        return self.tables.su.shape[0] > 0
+
+    def spin_transfer_torque(self, spins):
+        """Spin-transfer torque dm_i/dt = -(u . grad) m_i + beta m_i x (u . grad) m_i of the finite-difference
+        scheme (the tangent part, exactly what the equations of motion add), in 1/s, shape (n_sites, 3)."""
+        m = self._flat(spins).reshape(-1, 3)
+        tb = self.tables
+        if not self.has_spin_transfer:
+            return np.zeros_like(m)
+        ok = tb.snbr >= 0
+        mj = m[np.where(ok, tb.snbr, 0)] * ok[..., None]
+        D = np.einsum("ik,ikc->ic", tb.su[tb.srow], mj)
+        B = np.einsum("ik,ikc->ic", tb.sb[tb.srow], mj)
+        h = -np.cross(m, D) - B
+        return -np.cross(m, h) / self.units.t_unit
 
     def field_tesla(self, t, spins):
         """Effective field B_i = -(1/mu_i) dH/dS_i in tesla."""
@@ -269,6 +367,8 @@ class FinalizedSystem:
         best = float(w.max())
         if tb.hsite.shape[0]:
             best += float(np.max(np.linalg.norm(tb.hsite, axis=1)))
+        if tb.su.shape[0]:  # |h^stt| <= sum_k |su| + |sb|
+            best += float(np.max(np.abs(tb.su).sum(axis=1) + np.abs(tb.sb).sum(axis=1)))
         return best
 
     def undamped(self):

@@ -36,6 +36,10 @@ Two ways to place a coupling:
   pair couplings between any listed sites (``pairs=`` as an (n_pairs, 2) array of site indices, no
   translation invariance required), e.g. damping and inertia tensors from a tight-binding calculation on a
   skyrmion texture.  Per-bond values may be callables of the bond displacement delta (metres, from i to j).
+
+A current adds the spin-transfer torque ``-(u . grad) m + beta m x (u . grad) m`` of the spatial-adiabatic
+limit (:meth:`System.add_spin_transfer`; Zhang and Li 2004, Thiaville et al. 2005, Xu et al. 2023, Eq. 31):
+a torque of the equations of motion, not a term of H.
 """
 from __future__ import annotations
 
@@ -139,6 +143,8 @@ class SitePairs:
 
 
 DMI_KINDS = ("interfacial", "bulk", "vector")
+#: finite-difference stencils of the spin-transfer torque (System.add_spin_transfer)
+STT_STENCILS = ("bonds", "cells")
 
 
 class System:
@@ -196,6 +202,8 @@ class System:
         self.protocol = "static"
         self.protocol_params = np.zeros(3)
         self.site_field = None
+        #: spin-transfer torque (add_spin_transfer): {"u", "bu": (3,) or (n_sites, 3) m/s, "stencil": str} or None
+        self.spin_transfer = None
         self.terms = []
 
     @property
@@ -545,6 +553,177 @@ class System:
         self._add_pairs(self.pair_inertia, bl, T, ("pair_inertia", dict(shell=shell)))
         return self
 
+
+    # -- current-driven torques -------------------------------------------------------------------
+    def add_spin_transfer(self, u=None, beta=None, *, j=None, b_J=None, c_J=None, scale=1.0, stencil=None):
+        """Current-driven spin-transfer torque in the spatial-adiabatic limit (Zhang and Li 2004; Thiaville et
+        al. 2005; Xu et al. 2023, Eqs. 31-37):
+
+            dm_i/dt = ... - (u_i . grad) m_i + beta_i m_i x (u_i . grad) m_i,
+
+        for the magnetization direction m_i (the package's equation, docs/theory.md), ``u`` the spin-drift
+        velocity (m/s; along the electron flow for a current of majority electrons) and ``beta`` the
+        non-adiabaticity.  The gradient is a least-squares finite difference over the nearest neighbours
+        (central differences on square, triangular and cubic lattices, one-sided at open edges;
+        docs/atomistic.md, "Spin-transfer torque").  The torque is not the gradient of an energy: it enters
+        the equations of motion of every model and never the energy, the minimizer or Monte Carlo.
+
+        Three ways to give the current (calls add up):
+
+        * ``u`` (m/s): a 3-vector (numbers or strings such as ``"100 m/s"``), an ``(n_sites, 3)`` array or a
+          callable of the site position (metres); ``beta`` one number or one per site (default 0);
+        * Xu et al. 2023, Eq. 31 (Zhang and Li's b_J, c_J): ``b_J (j . grad) m - c_J m x (j . grad) m`` with the
+          charge current density ``j`` (A/m^2 in 3D, A/m for a sheet, A for a wire; a 3-vector or per site) and
+          b_J, c_J in SI (m^3/C, m^2/C or m/C to match), i.e. ``u = -b_J j`` and ``beta u = -c_J j``
+          (c_J = beta b_J);
+        * the electrons' result: ``add_spin_transfer(adiabatic_torques(...))``
+          (:class:`spinertia.electrons.torques.AdiabaticTorques`: its u along the transport direction and its
+          beta, at the bias it was computed for), or with ``j=`` to use its b_J, c_J at another current.
+
+        Parameters
+        ----------
+        u : array_like, callable or AdiabaticTorques, optional
+            Drift velocity (m/s).
+        beta : float or (n_sites,) array, optional
+            Non-adiabaticity (dimensionless); not with b_J/c_J or an AdiabaticTorques.
+        j : array_like, optional
+            Charge current density (SI, see above), a 3-vector or ``(n_sites, 3)``.
+        b_J, c_J : float, optional
+            Adiabatic and non-adiabatic coefficients of Xu et al. 2023, Eq. 31 (SI).
+        scale : float
+            Multiplies the current (e.g. -1 reverses it, or a bias ratio for the linear-response result).
+        stencil : {"bonds", "cells"}, optional
+            Finite-difference neighbours: "bonds" (default) the nearest-neighbour shell over all sublattices;
+            "cells" the same sublattice in the neighbouring cells (+-a_1, +-a_2, +-a_3), one gradient per
+            sublattice (antiferro- and ferrimagnets).
+
+        Raises
+        ------
+        InputError
+            Wrong shape, non-finite or implausible values, a velocity component along a direction in which the
+            system has no neighbours (e.g. u_y on a chain along x), or conflicting arguments.
+        """
+        try:
+            sc = float(scale) if not isinstance(scale, (bool, str)) else float("nan")
+        except (TypeError, ValueError):
+            sc = float("nan")
+        if not np.isfinite(sc):
+            raise InputError(f"scale must be a finite number, got {scale!r}")
+        if u is not None and hasattr(u, "velocity") and hasattr(u, "b_J"):  # electrons' AdiabaticTorques
+            if beta is not None or b_J is not None or c_J is not None:
+                raise InputError("add_spin_transfer(torques): u and beta come from the electrons' result; give no "
+                                 "beta, b_J or c_J with it (j= rescales the current)")
+            if j is None:
+                uu = self._stt_vectors(u.velocity, "u (AdiabaticTorques.velocity)", "velocity")
+                bu = uu * float(u.beta)
+            else:
+                jj = self._stt_vectors(j, "j", None)
+                uu, bu = -float(u.b_J) * jj, -float(u.c_J) * jj
+            source = {"from": "adiabatic_torques", "beta": float(u.beta)}
+        elif b_J is not None or c_J is not None:
+            if u is not None or beta is not None:
+                raise InputError("add_spin_transfer: give either u (and beta) or b_J, c_J with the current density j, "
+                                 "not both")
+            if j is None:
+                raise InputError("add_spin_transfer(b_J=, c_J=) needs the charge current density j (a 3-vector or "
+                                 "one per site, SI)")
+            bJ = _scalar(0.0 if b_J is None else b_J, None, "b_J")
+            cJ = _scalar(0.0 if c_J is None else c_J, None, "c_J")
+            if not (np.isfinite(bJ) and np.isfinite(cJ)):
+                raise InputError(f"b_J and c_J must be finite, got {b_J!r}, {c_J!r}")
+            jj = self._stt_vectors(j, "j", None)
+            uu, bu = -bJ * jj, -cJ * jj
+            source = {"b_J": bJ, "c_J": cJ}
+        else:
+            if u is None:
+                raise InputError("add_spin_transfer needs u (m/s), or b_J and c_J with the current density j, or "
+                                 "the electrons' adiabatic_torques result")
+            if j is not None:
+                raise InputError("add_spin_transfer: j (current density) goes with b_J, c_J or an AdiabaticTorques; "
+                                 "with u give the drift velocity alone")
+            uu = self._stt_vectors(u, "u", "velocity")
+            bu = uu * self._stt_beta(0.0 if beta is None else beta)
+            source = {"beta": "site-resolved" if np.ndim(beta) else float(beta or 0.0)}
+        uu, bu = sc * uu, sc * bu
+        check_plausible(uu, "velocity", "u")
+        check_plausible(bu, "velocity", "beta u")
+        st = self.spin_transfer
+        kind = stencil if stencil is not None else (st["stencil"] if st else "bonds")
+        if kind not in STT_STENCILS:
+            raise InputError(f"unknown spin-transfer stencil {kind!r}; use one of {STT_STENCILS}")
+        if st is not None and st["stencil"] != kind:
+            raise InputError(f"spin transfer was added with stencil {st['stencil']!r}; all terms share one stencil")
+        from .finalized import spin_transfer_stencil
+
+        nbr, delta = spin_transfer_stencil(self, kind)
+        self._check_stt_directions(uu, nbr, delta, "u")
+        self._check_stt_directions(bu, nbr, delta, "beta u")
+        if st is None:
+            self.spin_transfer = {"u": uu, "bu": bu, "stencil": kind}
+        else:
+            st["u"] = st["u"] + uu
+            st["bu"] = st["bu"] + bu
+        uniform = uu.ndim == 1
+        self.terms.append(("spin_transfer", dict(u=uu.tolist() if uniform else "site-resolved", scale=sc,
+                                                 stencil=kind, **source)))
+        return self
+
+    def _stt_vectors(self, value, name, dimension):
+        """(3,) or (n_sites, 3) SI vectors from a 3-vector, an (n_sites, 3) array or a callable of the position."""
+        n = self.n_sites
+        if callable(value):
+            pos = self.positions()
+            return np.array([_vec3(value(r), f"{name}(site {k})", dimension) for k, r in enumerate(pos)])
+        if isinstance(value, str) or np.ndim(value) == 0:
+            raise InputError(f"{name} must be a vector (3 components), e.g. ({value!r}, 0, 0) along x, or one per "
+                             f"site (an ({n}, 3) array); got the scalar {value!r}")
+        shape = np.shape(value)
+        if len(shape) == 1:
+            return _vec3(value, name, dimension)
+        if shape != (n, 3):
+            raise InputError(f"{name} must be a 3-vector or one per site, shape ({n}, 3) for this system; got "
+                             f"shape {shape}")
+        arr = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.argmax(~np.all(np.isfinite(arr), axis=1)))
+            raise InputError(f"{name}: site {bad} is not finite: {arr[bad].tolist()}")
+        return arr.copy()
+
+    def _stt_beta(self, beta):
+        n = self.n_sites
+        if isinstance(beta, (str, bool)):
+            raise InputError(f"beta is dimensionless: give a number, got {beta!r}")
+        if np.ndim(beta) == 0:
+            b = float(beta)
+            if not np.isfinite(b):
+                raise InputError(f"beta must be finite, got {beta!r}")
+            return b
+        b = np.asarray(beta, dtype=float)
+        if b.shape != (n,) or not np.all(np.isfinite(b)):
+            raise InputError(f"beta must be one finite number or one per site (shape ({n},)), got shape {b.shape}")
+        return b[:, None]
+
+    def _check_stt_directions(self, v, nbr, delta, name):
+        """Refuse velocity components outside the span of the stencil's bonds (directions without neighbours)."""
+        if not np.any(v):
+            return
+        sub = self.sublattice_of_sites()
+        used = delta[sub[:, None], np.arange(nbr.shape[1])[None, :]][nbr >= 0]
+        if len(used) == 0:
+            raise InputError(f"{name}: this system has no neighbours to take a gradient (one site, or one cell "
+                             "without periodic partners); a spin-transfer torque needs a texture on a lattice")
+        w, V = np.linalg.eigh(used.T @ used)  # 3x3: the span of the bonds present
+        missing = V[:, w <= 1e-12 * w.max()].T  # directions without neighbours
+        vv = np.atleast_2d(v)
+        off = np.abs(vv @ missing.T).max() if len(missing) else 0.0
+        scale = np.abs(vv).max()
+        if off > 1e-9 * scale:
+            dirs = "; ".join(str(np.round(d, 6).tolist()) for d in missing)
+            raise InputError(f"{name} has a component {off:.4g} m/s along {dirs}, a direction in which this system has "
+                             f"no neighbours (lattice of dimension {self.lattice.dimension}, size "
+                             f"{list(self.size)}): there is no gradient of m along it; give u within the lattice "
+                             "(e.g. u = (u_x, 0, 0) on a chain along x)")
+
     # ------------------------------------------------------------------------------------------
     def site_index(self, s, cell):
         """Flat index of sublattice s in cell (i1, i2, i3): s + n_sub (i1 + n1 (i2 + n2 i3))."""
@@ -600,6 +779,13 @@ class System:
                 out[f"site_{kind}_sha1"] = _digest(*[np.concatenate([p.i, p.j, p.tensors.ravel()]) for p in lst])
         if self.site_field is not None:
             out["site_field_sha1"] = _digest(self.site_field)
+        st = self.spin_transfer
+        if st is not None:
+            out["spin_transfer"] = {"stencil": st["stencil"],
+                                    **({"u_m_per_s": st["u"].tolist(), "beta_u_m_per_s": st["bu"].tolist()}
+                                       if st["u"].ndim == 1 and st["bu"].ndim == 1 else
+                                       {"sha1": _digest(np.broadcast_to(st["u"], (self.n_sites, 3)),
+                                                        np.broadcast_to(st["bu"], (self.n_sites, 3)))})}
         return out
 
 

@@ -1,6 +1,5 @@
 """Compiled 3x3 algebra without allocation (the site-level equations of :mod:`spinertia.dynamics.equations`)."""
 import numba as nb
-import numpy as np
 
 
 @nb.njit(cache=True, inline="always")

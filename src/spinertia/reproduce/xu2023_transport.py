@@ -344,4 +344,4 @@ def run(out_dir, quick=False, progress=False):
 
 
 __all__ = ["run", "compute", "build", "spectra", "chain_transmission", "ferromagnet_transmission", "band_bottom",
-           "energy_grid", "TITLE", "FIGURES", "SEED"]
+           "energy_grid", "TITLE", "FIGURES"]

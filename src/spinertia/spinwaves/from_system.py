@@ -49,6 +49,9 @@ def spinwave_model(system: System, ground_state=None) -> SpinWaveModel:
     B = system.B0
     _check(abs(B[0]) < TOL and abs(B[1]) < TOL and system.protocol == "static" and system.site_field is None,
            "spin-wave theory needs a static uniform field along z (the collinear ground state)")
+    _check(getattr(system, "spin_transfer", None) is None,
+           "the spin-wave solver has no spin-transfer torque (System.add_spin_transfer); run the lattice dynamics "
+           "for a current-driven system, or build the spin-wave model from a copy without the current")
     dim = 3 if lat.dimension == 3 else 2
     m = SpinWaveModel(field=float(B[2]), dim=dim)
     for s, name in enumerate(lat.names):
