@@ -91,9 +91,10 @@ class _Interrupts:
         return False
 
 
-def _save_checkpoint(path, sig, t_now, y_now, t_saved, Y_saved, h):
+def _save_checkpoint(path, sig, t_now, y_now, t_saved, Y_saved, h, **extra):
+    """Write the checkpoint atomically; ``extra`` arrays (e.g. a coupled driver's records) are stored beside."""
     tmp = f"{path}.tmp.npz"
-    np.savez(tmp, signature=np.array(sig), t_now=t_now, y_now=y_now, t=t_saved, Y=Y_saved, h=h)
+    np.savez(tmp, signature=np.array(sig), t_now=t_now, y_now=y_now, t=t_saved, Y=Y_saved, h=h, **extra)
     os.replace(tmp, path)
 
 
