@@ -158,3 +158,17 @@ def test_electrons_table_builds_the_coupling(case):
     for t, msg in bad:
         with pytest.raises(InputError, match=msg):
             build_coupling(t, model.system, m0)
+
+
+def test_dense_reference_solver_gives_the_same_run(case):
+    from spinertia.coupled.reference import dense_solver
+
+    model, m0 = case
+    y0 = model.initial_state(m0)
+    c = coupling(model, m0)
+    cd = ElectronCoupling(dense_solver(c.solver.fsys, c.solver.E, broadening=c.solver.eta), model.system,
+                          ElectronUnits(1e-3))
+    a = run_coupled(model, y0, c, 1 * TU, 0.1 * TU, 0.5 * TU)
+    b = run_coupled(model, y0, cd, 1 * TU, 0.1 * TU, 0.5 * TU)
+    assert np.abs(a.trajectory.Y - b.trajectory.Y).max() < 1e-12
+    assert np.allclose(a.records["current"], b.records["current"], rtol=1e-10)

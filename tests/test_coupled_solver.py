@@ -162,3 +162,11 @@ def test_bad_input():
         PumpingSolver(tb.finalized(), E_F)
     with pytest.raises(InputError, match="texture"):
         PumpingSolver(f, E_F).solve(0.0, np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("eta", [0.0, 0.05])
+def test_two_threads_give_the_same_result(eta):
+    f, m = strip_system(L=9, W=4)
+    a = PumpingSolver(f, E_F, broadening=eta).solve(0.8, m)
+    b = PumpingSolver(f, E_F, broadening=eta, threads=2).solve(0.8, m)
+    assert np.array_equal(a.s, b.s) and np.array_equal(a.current, b.current)

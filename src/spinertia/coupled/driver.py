@@ -269,6 +269,7 @@ def _spin_observables(model, spins):
     from ..analysis import topology as topo
 
     fin = model.system
+    spins = spins / np.linalg.norm(spins, axis=1, keepdims=True)  # rk4 does not keep |m| = 1 exactly
     try:
         c = topo.skyrmion_center(fin, spins)[:2]
     except InputError:

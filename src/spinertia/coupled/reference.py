@@ -23,7 +23,7 @@ from ..errors import InputError
 from .gates import GateDrive
 
 __all__ = ["dense_pumping", "brouwer_charge", "wideband_driven_density", "dense_sea_density",
-           "site_spin"]
+           "site_spin", "dense_solver"]
 
 
 def site_spin(rho, orbitals=1):
@@ -245,3 +245,24 @@ def wideband_driven_density(H_of_t, gamma_leads, fermi_level, t_eval, t_start, e
         cur.append(float(np.sum(w * (np.sum(np.abs(S) ** 2, axis=(1, 2)) - Wp.shape[1]))) / (2 * np.pi))
         start = c.stop
     return rho, np.array(cur)
+
+
+def dense_solver(fsys, fermi_level, broadening=0.0):
+    """A PumpingSolver whose :meth:`solve` uses the dense inverse of the whole region at every call
+    (:func:`dense_pumping`; same results, O(n_orb^3) per call): the reference of the benchmark and tests, usable
+    in :class:`~spinertia.coupled.ElectronCoupling`."""
+    from .solver import PumpingResult, PumpingSolver
+
+    class _Dense(PumpingSolver):
+        def solve(self, t, texture=None, keep=False):
+            d = dense_pumping(self.fsys, self.E, t, texture, broadening=self.eta)
+            V = self.gates.values(t) if len(self.gates) else np.zeros(0)
+            rates = self.gates.rates(t) if len(self.gates) else np.zeros(0)
+            return PumpingResult(t=float(t), V=V, dVdt=rates, s=d["s"], n=d["n"], current=d["current"],
+                                 current_spin=d["current_spin"], spin_current=d["spin_current"], smatrix=None,
+                                 channels=[])
+
+        def describe(self):
+            return dict(super().describe(), method="dense")
+
+    return _Dense(fsys, fermi_level, broadening=broadening, method="columns")

@@ -160,7 +160,7 @@ class PumpingSolver:
     costs one sweep of layer inverses and two chains of matrix products (module docstring).
     """
 
-    def __init__(self, fsys, fermi_level, broadening=0.0, method="auto"):
+    def __init__(self, fsys, fermi_level, broadening=0.0, method="auto", threads=1):
         if fsys.rgf_problem:
             raise InputError(fsys.rgf_problem)
         if not fsys.leads:
@@ -183,6 +183,10 @@ class PumpingSolver:
         if method == "scattering" and eta > 0:
             raise InputError("the scattering-state method needs broadening = 0 (A = G Gamma G^dagger); use "
                              "method='columns' or 'auto' with a broadening")
+        if threads not in (1, 2):
+            raise InputError(f"threads must be 1 or 2 (the column and row chains run side by side), got {threads!r}")
+        self.threads = int(threads)
+        self._pool = None
         self.fsys = fsys
         self.E = E
         self.eta = eta
@@ -332,6 +336,26 @@ class PumpingSolver:
             gR[k] = _inv(Ak.T, zz).T
         return gR, V
 
+    def _parallel(self, *jobs):
+        """Run independent chains (numpy releases the GIL in its BLAS calls) on ``threads`` threads."""
+        if self.threads == 1 or len(jobs) == 1:
+            for job in jobs:
+                job()
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=len(jobs) - 1, thread_name_prefix="pumping")
+        futures = [self._pool.submit(job) for job in jobs[1:]]
+        jobs[0]()
+        for f in futures:
+            f.result()
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_pool"] = None
+        return d
+
     # -- primitives ------------------------------------------------------------------------------
     def _pchain(self, gR, sources, ncols, kmax, out=None):
         """Right-to-left p_k = gR_k (b_k + U_k p_{k+1}) for k = kmax..0; sources {layer: (n, ncols)}."""
@@ -477,9 +501,28 @@ class PumpingSolver:
                 Phi[k] += Pphi[k]
         else:
             Phi[: max(mg + 1, 1)] = 0.0
-        for k in range(max(mg + 1, 1), N):
-            self._xstep(gR, k, Z[k - 1], Z[k])  # Psi and Phi together
-            add_sources(k)
+        k0 = max(mg + 1, 1)
+        if self.threads == 1:
+            for k in range(k0, N):
+                self._xstep(gR, k, Z[k - 1], Z[k])  # Psi and Phi together: one product per layer
+                add_sources(k)
+        else:  # Psi and Phi side by side on contiguous copies
+            PS = np.ascontiguousarray(Psi)
+            PH = np.ascontiguousarray(Phi)
+
+            def psi_chain():
+                for k in range(k0, N):
+                    self._xstep(gR, k, PS[k - 1], PS[k])
+                    for kl, cols, P in chains:
+                        if k <= kl:
+                            PS[k][:, cols] += P[k]
+
+            def phi_chain():
+                for k in range(k0, N):
+                    self._xstep(gR, k, PH[k - 1], PH[k])
+
+            self._parallel(psi_chain, phi_chain)
+            Psi[k0:], Phi[k0:] = PS[k0:], PH[k0:]
         s, dens, rho = self._densities(Z, C, keep)
         # scattering matrix and its rate at E_F
         WPsi = np.empty((C, C), dtype=complex)
@@ -561,16 +604,33 @@ class PumpingSolver:
             keep_ = np.abs(lam) > 1e-15 * max(np.abs(lam).max(initial=0.0), 1e-300)
             lam, U = lam[keep_], U[:, keep_]
             r = len(lam)
-            X = np.hstack([U, M])
-            Tt = np.eye(n, dtype=complex)
-            for k in range(m + 1, N):
-                X = self._xstep(gR, k, X, np.empty_like(X))
-                Tt = _right(self._cpl[k - 1], Tt) @ gR[k]
-                Xu = X[:, :r].reshape(nsite, B, r)
-                Xd[k] = np.einsum("sar,sbr->sab", Xu * lam[None, None, :], Xu.conj())
-                Yd[k] = np.einsum("sar,rsb->sab", X[:, r:].reshape(nsite, B, n), Tt.reshape(n, nsite, B))
-                if k in lead_layers:
-                    full[k] = (X[:, :r] * lam[None, :]) @ X[:, :r].conj().T
+            nk = N - m - 1
+            if nk > 0:
+                XS = np.empty((nk + 1, n, r + n), dtype=complex)  # T_k [U | M], k = m .. N-1
+                TS = np.empty((nk + 1, n, n), dtype=complex)  # Tt_k
+                XS[0, :, :r], XS[0, :, r:] = U, M
+                TS[0] = np.eye(n)
+
+                def columns_chain():
+                    for j, k in enumerate(range(m + 1, N), start=1):
+                        self._xstep(gR, k, XS[j - 1], XS[j])
+
+                def rows_chain():
+                    for j, k in enumerate(range(m + 1, N), start=1):
+                        np.matmul(_right(self._cpl[k - 1], TS[j - 1]), gR[k], out=TS[j])
+
+                self._parallel(columns_chain, rows_chain)
+                # site blocks of all layers beyond m at once (batched 2 x 2 products)
+                Xu = XS[1:, :, :r].reshape(nk * nsite, B, r)
+                Xd[m + 1:] = np.matmul(Xu * lam[None, None, :], np.conj(np.swapaxes(Xu, 1, 2))).reshape(
+                    nk, nsite, B, B)
+                XM = XS[1:, :, r:].reshape(nk * nsite, B, n)
+                Tr = np.swapaxes(TS[1:].reshape(nk, n, nsite, B), 1, 2).reshape(nk * nsite, n, B)
+                Yd[m + 1:] = np.matmul(XM, Tr).reshape(nk, nsite, B, B)
+                for k in lead_layers:
+                    if k > m:
+                        Xk = XS[k - m, :, :r]
+                        full[k] = (Xk * lam[None, :]) @ Xk.conj().T
         rho_l = (Xd - 0.5 * (Yd + np.conj(np.swapaxes(Yd, -1, -2)))) / (2 * np.pi)
         o = self.fsys.orbitals
         rho = np.empty((self.n_sites, B, B), dtype=complex)
