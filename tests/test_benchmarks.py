@@ -15,6 +15,8 @@ FINAL_LINES = {
     "negf.py": [r"^rgf_ms_per_energy_40x40: [0-9.]+$", r"^rgf_speedup_40x40: [0-9.]+$"],
     "atomistic.py": [r"^llg_contended_over_serial_\d+: [0-9.]+$", r"^llg_speedup_vs_spirit_\d+: (nan|[0-9.]+)$",
                      r"^illg_over_llg_cost_\d+: [0-9.]+$"],
+    "negf.py": [r"^rgf_ms_per_energy_40x40: [0-9.]+$", r"^rgf_speedup_40x40: [0-9.]+$"],
+    "pumping.py": [r"^dense_seconds_per_pump_period: [0-9.]+$", r"^seconds_per_pump_period: [0-9.]+$"],
 }
 
 

@@ -34,6 +34,7 @@ REGISTRY: dict[str, str] = {
     "ghosh2025": "spinertia.reproduce.ghosh2025",
     "xu2023": "spinertia.reproduce.xu2023",
     "xu2023_transport": "spinertia.reproduce.xu2023_transport",
+    "xu2023_pumping": "spinertia.reproduce.xu2023_pumping",
 }
 
 

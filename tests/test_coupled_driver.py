@@ -1,0 +1,174 @@
+"""The coupled driver (spinertia.coupled.driver): the plain lattice LLG at J = 0, the s-d field, fourth-order
+time-step convergence, checkpoint/resume and the result file."""
+import numpy as np
+import pytest
+
+from spinertia.coupled import ElectronCoupling, PumpingSolver, run_coupled
+from spinertia.dynamics.models import LLG
+from spinertia.dynamics.simulate import simulate
+from spinertia.electrons import ElectronUnits, SemiInfiniteLead, TightBinding
+from spinertia.errors import InputError
+from spinertia.lattice import textures as tx
+from spinertia.lattice.geometry import square
+from spinertia.lattice.system import System
+from spinertia.units import E_CHARGE, GAMMA_ELECTRON, HBAR, ReducedUnits
+
+A = 0.5e-9
+J_EX = 1e-3 * E_CHARGE
+TU = HBAR / J_EX  # hbar / J_ex = hbar / t for t = 1 meV
+
+
+def spin_model(L, W):
+    s = System(square(A), (L, W), periodic=False, mu=GAMMA_ELECTRON * HBAR)
+    s.add_exchange(J_EX, shell=1)
+    s.add_dmi(0.2 * J_EX, shell=1, kind="bulk")
+    s.add_anisotropy(0.07 * J_EX, axis=(0, 0, 1))
+    s.set_damping(0.4)
+    return LLG(s.finalized(ReducedUnits(TU)))
+
+
+def coupling(model, m0, J=2.0, L=8, W=6, broadening=0.2, V=0.8, phi=np.pi / 2):
+    tb = TightBinding(square(A), (L, W)).add_onsite(4.0)
+    tb.set_exchange(J, m0)
+    col = np.arange(L * W) % L
+    tb.add_gate(col == 0, ("cos", V, 1.0, 0.0))
+    tb.add_gate(col == 2, ("cos", V, 1.0, phi))
+    f = tb.finalized()
+    for side in ("left", "right"):
+        f.attach_lead(SemiInfiniteLead.from_system(f, side), side=side)
+    return ElectronCoupling(PumpingSolver(f, 2.5, broadening=broadening), model.system, ElectronUnits(1e-3))
+
+
+@pytest.fixture(scope="module")
+def case():
+    model = spin_model(8, 6)
+    m0 = tx.skyrmion(model.system, None, 2 * A, polarity=-1, helicity=np.pi / 2, wall_width=2 * A)
+    return model, m0
+
+
+def test_J_zero_equals_plain_lattice_llg(case):
+    model, m0 = case
+    y0 = model.initial_state(m0)
+    c = coupling(model, m0, J=0.0)
+    res = run_coupled(model, y0, c, 4 * TU, 0.05 * TU, 0.5 * TU)
+    ref = simulate(model, y0, 4 * TU, 0.05 * TU, method="rk4", output_every=0.5 * TU)
+    assert np.allclose(res.trajectory.t, ref.t, rtol=1e-13, atol=0)
+    assert np.abs(res.trajectory.Y - ref.Y).max() < 1e-13
+    assert np.all(res.records["torque_max"] == 0)
+    assert c.calls == 4 * 80  # one electron solve per Runge-Kutta stage, outputs reuse the first stage
+
+
+def test_field_is_the_s_d_exchange_field(case):
+    """B_i = -(2 J_i / mu_i) s_i: dm/dt = (2 J / hbar S) m x s (docs/coupled.md; sign of docs/electrons.md C8)."""
+    model, m0 = case
+    c = coupling(model, m0)
+    rec = c.evaluate(0.3 * TU, m0)
+    J_joule = 2.0 * ElectronUnits(1e-3).energy_J
+    assert np.allclose(rec["B"], -2 * J_joule / (GAMMA_ELECTRON * HBAR) * rec["s"], rtol=1e-14)
+    out = c(0.3 * TU, m0)
+    assert np.array_equal(out["field"], rec["B"])
+    assert np.allclose(rec["s"], c.solver.solve(0.3, m0).s)
+
+
+def test_time_step_convergence_is_fourth_order(case):
+    model, m0 = case
+    y0 = model.initial_state(m0)
+    T = 2 * np.pi
+    end = {}
+    for n in (32, 64, 128):
+        c = coupling(model, m0)
+        res = run_coupled(model, y0, c, T * TU, T / n * TU, T / 8 * TU)
+        end[n] = (res.trajectory.Y[-1], res.records["current"][:, 1])
+    e1 = np.abs(end[32][0] - end[64][0]).max()
+    e2 = np.abs(end[64][0] - end[128][0]).max()
+    assert e2 < 1e-6
+    assert 12 < e1 / e2 < 20  # 2^4 = 16
+    assert np.abs(end[64][1] - end[128][1]).max() < 1e-5 * np.abs(end[128][1]).max()
+
+
+def test_checkpoint_resume_and_result_file(case, tmp_path):
+    import xarray as xr
+
+    model, m0 = case
+    y0 = model.initial_state(m0)
+    kw = dict(t_end=3 * TU, dt=0.1 * TU, output_every=0.5 * TU)
+    full = run_coupled(model, y0, coupling(model, m0), **kw, maps_every=2)
+    ck, nc = tmp_path / "ck.npz", tmp_path / "r.nc"
+    c = coupling(model, m0)
+    calls = {"n": 0}
+    inner = c.evaluate
+
+    def failing(t, spins):
+        calls["n"] += 1
+        if calls["n"] > 50:
+            raise RuntimeError("stop here")
+        return inner(t, spins)
+
+    c.evaluate = failing
+    with pytest.raises(Exception) as err:
+        run_coupled(model, y0, c, **kw, checkpoint=ck, result_path=nc, write_interval=0.0, maps_every=2)
+    partial = err.value.partial
+    assert 0 < len(partial.trajectory.t) < len(full.trajectory.t)
+    ds = xr.load_dataset(nc)  # written while running
+    assert "el_current" in ds and ds.sizes["time"] == len(partial.trajectory.t)
+    res = run_coupled(model, y0, coupling(model, m0), **kw, checkpoint=ck, resume=True, result_path=nc,
+                      maps_every=2)
+    assert res.complete
+    assert np.abs(res.trajectory.Y - full.trajectory.Y).max() < 1e-12
+    assert np.allclose(res.records["current"], full.records["current"], rtol=1e-12)
+    ds = xr.load_dataset(nc)
+    assert ds.sizes["time"] == len(full.trajectory.t)
+    assert np.allclose(ds["el_current"].values, full.records["current"])
+    assert ds["el_s_map"].shape[0] == len(full.maps["index"])
+    with pytest.raises(InputError, match="different"):
+        run_coupled(model, y0, coupling(model, m0, V=0.5), **kw, checkpoint=ck, resume=True)
+
+
+def test_bad_input(case):
+    model, m0 = case
+    c = coupling(model, m0)
+    with pytest.raises(InputError, match="terms"):
+        ElectronCoupling(c.solver, model.system, ElectronUnits(1e-3), terms=("surface", "bogus"))
+    with pytest.raises(InputError, match="sites"):
+        ElectronCoupling(c.solver, spin_model(8, 5).system, ElectronUnits(1e-3))
+    with pytest.raises(InputError, match="multiple"):
+        run_coupled(model, model.initial_state(m0), c, TU, 0.1 * TU, 0.25 * TU)
+
+
+def test_electrons_table_builds_the_coupling(case):
+    from spinertia.io.coupled_scenario import build_coupling
+
+    model, m0 = case
+    table = {"hopping_eV": 1e-3, "onsite": 4.0, "exchange": 2.0, "fermi_level": 2.5, "broadening": 0.2,
+             "gates": [{"columns": [0], "amplitude": 0.8, "omega": 1.0},
+                       {"columns": [2], "amplitude": "0.8 meV", "omega": "1.519267 rad/ps", "phase": np.pi / 2}]}
+    c, info = build_coupling(table, model.system, m0)
+    ref = coupling(model, m0)
+    a, b = c.evaluate(0.7 * TU, m0), ref.evaluate(0.7 * TU, m0)
+    assert np.abs(a["B"] - b["B"]).max() < 1e-5 * np.abs(b["B"]).max()  # omega string: 7 digits
+    assert info["gates"][1]["n_sites"] == 6
+    bad = [({"exchange": 2.0, "fermi_level": 1.9}, "gates"),
+           ({**table, "fermi_levle": 1.0}, "did you mean 'fermi_level'"),
+           ({**table, "gates": [{"columns": [9], "amplitude": 0.8, "omega": 1.0}]}, "outside"),
+           ({**table, "gates": [{"columns": [0], "sites": [1], "amplitude": 0.8, "omega": 1.0}]}, "exactly one"),
+           ({**table, "gates": [{"columns": [0], "protocol": "static", "amplitude": 0.8}]}, "static"),
+           ({**table, "terms": ["surfase"]}, "did you mean 'surface'"),
+           ({**table, "broadening": -0.1}, "broadening"),
+           ({k: v for k, v in table.items() if k != "fermi_level"}, "Fermi level")]
+    for t, msg in bad:
+        with pytest.raises(InputError, match=msg):
+            build_coupling(t, model.system, m0)
+
+
+def test_dense_reference_solver_gives_the_same_run(case):
+    from spinertia.coupled.reference import dense_solver
+
+    model, m0 = case
+    y0 = model.initial_state(m0)
+    c = coupling(model, m0)
+    cd = ElectronCoupling(dense_solver(c.solver.fsys, c.solver.E, broadening=c.solver.eta), model.system,
+                          ElectronUnits(1e-3))
+    a = run_coupled(model, y0, c, 1 * TU, 0.1 * TU, 0.5 * TU)
+    b = run_coupled(model, y0, cd, 1 * TU, 0.1 * TU, 0.5 * TU)
+    assert np.abs(a.trajectory.Y - b.trajectory.Y).max() < 1e-12
+    assert np.allclose(a.records["current"], b.records["current"], rtol=1e-10)
