@@ -197,7 +197,7 @@ class Model(ABC):
         return self.system.parallel
 
     def derivative(self, t, y):
-        """dy/dt at reduced time t (serial kernels)."""
+        """dy/dt at reduced time t (thread-parallel kernels for systems large enough for them)."""
         y = np.ascontiguousarray(y, dtype=float)
         if y.shape != (self.state_size,):
             raise InputError(f"state has shape {y.shape}, the {self.name} model expects ({self.state_size},)")

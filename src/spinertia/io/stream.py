@@ -75,6 +75,22 @@ def estimated_result_bytes(model, n_samples):
     return int(n_samples * per * 8 + 1e5)
 
 
+#: bytes of one HDF5 chunk of a time-dependent variable: large enough for fast appends, small enough that
+#: HDF5 never holds a huge partial chunk (64 samples of a 1024^2 lattice would be 1.6 GB per chunk)
+CHUNK_BYTES = 4 << 20
+
+
+def _chunks(shape, itemsize):
+    """HDF5 chunk shape of a variable whose first axis is time: up to 64 samples, split along the second
+    axis (sites) when one sample alone exceeds :data:`CHUNK_BYTES`."""
+    shape = tuple(max(1, int(n)) for n in shape)
+    sample = int(np.prod(shape[1:], dtype=np.int64)) * itemsize
+    if sample <= CHUNK_BYTES:
+        return (int(min(64, max(1, CHUNK_BYTES // max(sample, 1)))),) + shape[1:]
+    inner = int(np.prod(shape[2:], dtype=np.int64)) * itemsize
+    return (1, int(max(1, min(shape[1], CHUNK_BYTES // inner)))) + shape[2:]
+
+
 class ResultStream:
     """Append samples of a run to a netCDF result file (see the module docstring).
 
@@ -150,7 +166,7 @@ class ResultStream:
                 for name, var in variables.items():
                     values = np.asarray(var.values)
                     dtype = h5py.string_dtype("utf-8") if values.dtype.kind in "UO" else values.dtype
-                    chunks = (64,) + values.shape[1:] if "time" in var.dims else None
+                    chunks = _chunks(values.shape, values.dtype.itemsize) if "time" in var.dims else None
                     created[name] = f.create_variable(name, var.dims, dtype=dtype, chunks=chunks)
                     for k, a in var.attrs.items():
                         created[name].attrs[k] = a
