@@ -90,6 +90,13 @@ def interrupt_at(ds, counter, k):
     return max_tilt(ds)
 
 
+def worker_threads(_):
+    """Threads a worker runs: the package's compiled-loop threads and the BLAS/OpenMP environment."""
+    from spinertia.numerics.jit import get_threads, max_threads
+
+    return get_threads(), max_threads(), os.environ.get("OMP_NUM_THREADS"), os.environ.get("OPENBLAS_NUM_THREADS")
+
+
 def fail_above(ds, limit):
     if float(json.loads(ds.attrs["scenario"])["system"]["damping"]["alpha"]) > limit:
         raise ValueError("alpha too large for this reduction")
@@ -216,11 +223,30 @@ def test_local_and_dask_executors_give_the_same_dataset(scenario_file):
     serial = si.sweep(scenario_file, grid, executor="serial", reduce=max_tilt)
     with LocalExecutor(2) as ex:
         local = si.sweep(scenario_file, grid, executor=ex, reduce=max_tilt, target_seconds=0.05)
+        assert ex.map(worker_threads, range(4)) == [(1, 1, "1", "1")] * 4  # one thread per worker
     same(serial, local)
     pytest.importorskip("distributed")
-    dask = si.sweep(scenario_file, grid, executor="dask", workers=2, reduce=max_tilt)
+    from spinertia.parallel import DaskExecutor
+
+    with DaskExecutor(workers=2) as ex:
+        dask = si.sweep(scenario_file, grid, executor=ex, reduce=max_tilt)
+        assert ex.map(worker_threads, range(4)) == [(1, 1, "1", "1")] * 4
     same(serial, dask)
     assert "LocalCluster" in dask.attrs["executor"]
+
+
+def test_batches_carry_about_the_target_work():
+    from spinertia.parallel import BatchSizer
+
+    sizer = BatchSizer(target_seconds=1.0, n_workers=2)
+    assert sizer.size(1000) == 1  # nothing measured yet: one point per task
+    for _ in range(4):
+        sizer.observe(0.05)
+    assert sizer.size(1000) == 20  # 20 x 50 ms = 1 s
+    assert sizer.size(30) == 7  # the tail still spreads over both workers (30 // 4)
+    assert sizer.size(2) == 1
+    out = list(SerialExecutor().imap_unordered(lambda x: x * x, [3, 4]))
+    assert [(i, ok, v) for i, ok, v, _ in out] == [(0, True, 9), (1, True, 16)]
 
 
 def test_a_killed_worker_loses_no_point(scenario_file, tmp_path):

@@ -148,6 +148,9 @@ class Executor:
     def _cancel(self, futures):
         pass
 
+    def abort(self):
+        """Stop the work in progress now (after Ctrl-C); the executor stays usable."""
+
     def close(self):
         pass
 
@@ -282,6 +285,13 @@ class LocalExecutor(Executor):
     def _cancel(self, futures):
         for f in futures:
             f.cancel()
+
+    def abort(self):
+        """Terminate the worker processes (their batches are lost); a fresh pool starts on the next use."""
+        if self._pool is not None:
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
+            self._restart()
 
     def close(self):
         if self._pool is not None:

@@ -504,6 +504,8 @@ def run_point(raw, path=None, reduce=None, series=False):
             try:
                 traj = scenario.simulate(progress=False)
             except SimulationDiverged as err:  # the partial run is summarized, the error recorded
+                if err.partial is None or not len(err.partial.t):
+                    raise
                 error = f"{type(err).__name__}: {err}"
                 traj = err.partial
             ds = trajectory_to_dataset(traj, scenario.units, attrs={"scenario": raw})
@@ -798,6 +800,8 @@ def sweep(scenario, grid, *, executor=None, zip=False, reduce=None, series=False
                     _write_point(out, i, value)
                 bar.update(1)
     except KeyboardInterrupt:
+        if ex is not None:
+            ex.abort()  # the workers stop now, not after their batches
         if out is not None:  # what is done stays: sweep.nc with the missing points marked, resume runs them
             attrs["n_computed"] = computed
             attrs["interrupted"] = 1
