@@ -771,7 +771,7 @@ def sweep(scenario, grid, *, executor=None, zip=False, reduce=None, series=False
     todo = [(i, raws[i]) for i in range(g.n_points) if i not in points]
     fn = functools.partial(run_point, path=None if path is None else str(path), reduce=reduce, series=series)
     own = not isinstance(executor, Executor)
-    ex = None
+    ex = get_executor(executor, workers=workers, scheduler=scheduler) if todo else None
     computed = 0
     attrs = {"title": "spinertia sweep", "spinertia_version": __version__, "scenario": to_json(raw, sort_keys=True),
              "sweep": to_json(g.manifest()), "zip": int(g.zip),
@@ -779,14 +779,14 @@ def sweep(scenario, grid, *, executor=None, zip=False, reduce=None, series=False
              "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     if path is not None:
         attrs["scenario_path"] = str(path)
+    if ex is not None:
+        attrs["executor"] = ex.describe()
     from tqdm.auto import tqdm
 
     bar = tqdm(total=g.n_points, initial=len(points), desc="sweep", unit="point", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     try:
         if todo:
-            ex = get_executor(executor, workers=workers, scheduler=scheduler)
-            attrs["executor"] = ex.describe()
             for i, ok, value, seconds in ex.imap_indexed(fn, todo, target_seconds):
                 if not ok:  # the worker could not run it (died repeatedly): recorded like any failure
                     import xarray as xr
