@@ -3,10 +3,10 @@
 Run:  python benchmarks/sweep.py [--smoke]   (~3 min on 2 cores; --smoke: seconds, run by the tests)
 
 Workload: N_POINTS short macrospin iLLG runs (1 T along z, alpha = 0.01, m tilted 10 deg at rest, rkmk4,
-dt = 1 fs, 20 ps, output every 20 fs), eta log-spaced from 0.1 to 1 ps, each reduced on its worker to the nutation frequency and
-lifetime (matrix-pencil fit of theta(t), :func:`spinertia.analysis.nutation.fit_nutation`): a nutation
-frequency vs eta curve, checked against the closed-form iLLG roots (:func:`spinertia.analysis.modes`; theta(t) oscillates at the
-nutation frequency seen from the precessing frame).
+dt = 1 fs, 20 ps, output every 20 fs), eta log-spaced from 0.1 to 1 ps, each reduced on its worker to the
+nutation frequency and lifetime (matrix-pencil fit of theta(t), :func:`spinertia.analysis.nutation.fit_nutation`):
+a nutation frequency vs eta curve, checked against the closed-form iLLG roots (:func:`spinertia.analysis.modes`;
+theta(t) oscillates at the nutation frequency seen from the precessing frame).
 
 * serial: ``spinertia.sweep(..., executor="serial")`` in this process;
 * local: :class:`spinertia.parallel.LocalExecutor` with one worker per core;
@@ -150,8 +150,9 @@ def main(argv=None):
           f"{eta[-1]:.3g} s -> {ref['nutation_omega'].values[-1] / 2e12 / math.pi:.4g} THz; "
           f"max |fit / closed-form iLLG root - 1| = {err:.2e}")
     print(f"compute per point (serial, on the worker): {1e3 * compute / N_POINTS:.1f} ms")
+    medians = {name: 1e3 * float(np.median(ds["point_seconds"].values)) for name, ds in results.items()}
     print("median compute per point on the workers: "
-          + ", ".join(f"{name} {1e3 * float(np.median(ds['point_seconds'].values)):.1f} ms" for name, ds in results.items())
+          + ", ".join(f"{name} {ms:.1f} ms" for name, ms in medians.items())
           + " (more than serial: the workers did not get a core each)")
     print(f"load average (1 min) before / after: {load0:.2f} / {os.getloadavg()[0]:.2f} on {cores} cores")
     print(f"{'executor':>8}  {'workers':>7}  {'wall [s]':>9}  {'points/s':>9}  {'speedup':>8}  {'efficiency':>10}  "

@@ -345,7 +345,8 @@ class Grid:
         return {v.key: v.values[k] for v, k in zip(self.varies, idx)}
 
     def manifest(self):
-        return {"zip": self.zip, "vary": [{"key": v.key, "spec": v.spec, "values": list(v.values)} for v in self.varies]}
+        return {"zip": self.zip,
+                "vary": [{"key": v.key, "spec": v.spec, "values": list(v.values)} for v in self.varies]}
 
 
 def make_grid(grid, zip=False, base_dir=None):

@@ -51,7 +51,8 @@ def cmd_sweep(args):
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")
     if args.scheduler and args.executor not in (None, "dask"):
-        raise InputError(f"--scheduler is the address of a Dask scheduler; it does not go with --executor {args.executor}")
+        raise InputError(f"--scheduler is the address of a Dask scheduler; it does not go with --executor "
+                         f"{args.executor}")
     if args.executor == "dask" or args.scheduler:
         try:
             import distributed  # noqa: F401
