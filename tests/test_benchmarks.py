@@ -13,9 +13,9 @@ FINAL_LINES = {
     "memory_kernel.py": [r"^speedup_at_\S+_steps: [0-9.]+$"],
     "spinwaves.py": [r"^kpoints_per_second_2sublattice: [0-9]+$", r"^speedup_vs_per_k_eig: [0-9.]+$"],
     "negf.py": [r"^rgf_ms_per_energy_40x40: [0-9.]+$", r"^rgf_speedup_40x40: [0-9.]+$"],
+    "sweep.py": [r"^sweep_parallel_efficiency: [0-9.]+$"],
     "atomistic.py": [r"^llg_contended_over_serial_\d+: [0-9.]+$", r"^llg_speedup_vs_spirit_\d+: (nan|[0-9.]+)$",
                      r"^illg_over_llg_cost_\d+: [0-9.]+$"],
-    "negf.py": [r"^rgf_ms_per_energy_40x40: [0-9.]+$", r"^rgf_speedup_40x40: [0-9.]+$"],
     "pumping.py": [r"^dense_seconds_per_pump_period: [0-9.]+$", r"^seconds_per_pump_period: [0-9.]+$"],
 }
 

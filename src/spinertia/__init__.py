@@ -59,6 +59,11 @@ _EXPORTS = {
     "write_ovf": ("spinertia.io.ovf", "write_spins"),
     "load_scenario": ("spinertia.io.scenario", "load_scenario"),
     "read_result": ("spinertia.io.results", "read_result"),
+    "export_vtk": ("spinertia.io.vtk", "export_vtk"),
+    "plot_result": ("spinertia.quicklook", "plot_result"),
+    # many runs
+    "sweep": ("spinertia.sweep", "sweep"),
+    "get_executor": ("spinertia.parallel", "get_executor"),
     # errors
     "InputError": ("spinertia.errors", "InputError"),
     "SimulationDiverged": ("spinertia.errors", "SimulationDiverged"),

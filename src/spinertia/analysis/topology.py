@@ -272,10 +272,11 @@ def _mask(s, mask):
     return mk
 
 
-def site_charge(system, spins, periodic=None):
-    """Charge per site (n_sites,): each triangle's q_t shared equally among its three sites (sum = Q)."""
+def site_charge(system, spins, periodic=None, triangulation=None):
+    """Charge per site (n_sites,): each triangle's q_t shared equally among its three sites (sum = Q).
+    ``triangulation``: reuse one (:func:`triangulate`) over many frames."""
     s = _system(system)
-    q, tr = triangle_charges(system, spins, periodic)
+    q, tr = triangle_charges(system, spins, periodic, triangulation)
     out = np.zeros(s.n_sites)
     for k in range(3):
         np.add.at(out, tr.indices[:, k], q / 3)

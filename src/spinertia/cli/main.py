@@ -1,4 +1,4 @@
-"""Command line interface: ``spinertia run | modes | bands | electrons | reproduce``.
+"""Command line interface: ``spinertia run | modes | bands | electrons | sweep | export | plot | reproduce``.
 
 Exit codes: 0 success, 1 unavailable feature or unexpected failure, 2 bad input (message, no
 traceback), 3 the simulation diverged (partial result written), 130 interrupted (partial result
@@ -124,9 +124,15 @@ def build_parser():
 
     from .bands import add_bands_parser
     from .electrons import add_electrons_parser
+    from .export import add_export_parser
+    from .plot import add_plot_parser
+    from .sweep import add_sweep_parser
 
     add_bands_parser(sub)
     add_electrons_parser(sub)
+    add_sweep_parser(sub)
+    add_export_parser(sub)
+    add_plot_parser(sub)
     return parser
 
 
