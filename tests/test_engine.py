@@ -289,7 +289,8 @@ def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
                                       check=True).stdout) for _ in range(2)]
     first, second = runs
     assert first["misses"] == 1 and second["hits"] == 1 and second["misses"] == 0
-    assert second["compile_s"] < 1.0 and second["compile_s"] < first["compile_s"] / 3
+    # loading takes ~0.3 s on a quiet machine (README); the bound leaves room for a loaded shared machine
+    assert second["compile_s"] < 5.0 and second["compile_s"] < first["compile_s"] / 3
     assert any((tmp_path / "cache").rglob("*.nbi"))  # the cache lives where it was told ...
     package = os.path.dirname(spinertia.__file__)
     fresh = [p for p in _walk(package, ".nbi") if os.path.getmtime(p) >= start]
