@@ -666,7 +666,7 @@ def _prepare_out(out, manifest, resume, retry_failed):
     """Output directory; on resume the finished points found in it ({index: Dataset})."""
     import xarray as xr
 
-    from .io.atomic import atomic_write
+    from .atomic import atomic_write
     from .io.stream import prepare_output_dir
 
     out = prepare_output_dir(out)
@@ -704,7 +704,7 @@ def _prepare_out(out, manifest, resume, retry_failed):
 
 
 def _write_point(out, i, ds):
-    from .io.atomic import atomic_write
+    from .atomic import atomic_write
 
     atomic_write(out / POINTS_DIR / f"p{i:06d}.nc", lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
