@@ -122,6 +122,10 @@ def test_checkpoint_resume_and_result_file(case, tmp_path):
     assert ds["el_s_map"].shape[0] == len(full.maps["index"])
     with pytest.raises(InputError, match="different"):
         run_coupled(model, y0, coupling(model, m0, V=0.5), **kw, checkpoint=ck, resume=True)
+    from spinertia.coupled.frames import write_frames
+
+    paths = write_frames(res, tmp_path / "frames", dpi=40)
+    assert len(paths) == len(res.maps["index"]) and all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in paths)
 
 
 def test_bad_input(case):

@@ -282,8 +282,8 @@ def compute(P, checks, comps, out_dir, quick=False, progress=False):
         runs[f"V{V}"] = coupled(P, sk, 1 if quick else per, V=V, progress=progress)
     runs["V0.8"] = runs["main"]
     if not quick:
-        runs["w0.5"] = coupled(P, sk, 5, omega=0.5, n=64, progress=progress)
-        runs["w0.2"] = coupled(P, sk, 2, omega=0.2, n=160, progress=progress)
+        runs["w0.5"] = coupled(P, sk, 6, omega=0.5, n=64, progress=progress)
+        runs["w0.2"] = coupled(P, sk, 3, omega=0.2, n=160, progress=progress)
         runs["w1.0"] = runs["main"]
         runs["conv"] = coupled(P, sk, per, n=2 * P["steps_per_period"], progress=progress)
         for e, n in ((0.04, 64), (0.02, 256)):
@@ -301,8 +301,8 @@ def compute(P, checks, comps, out_dir, quick=False, progress=False):
         dc = float(np.hypot(xa[-1] - xb[-1], ya[-1] - yb[-1]))
         T = a.info["T"]
         ta, tb_ = a.records["time_s"] / P["t_unit"], b.records["time_s"] / P["t_unit"]
-        qa = charge_per_period(ta, a.records["current"][:, 1], T)
-        qb = charge_per_period(tb_, b.records["current"][:, 1], T)
+        qa = charge_per_period(ta, a.records["current"][:, 1] * P["t_unit"], T)  # particles
+        qb = charge_per_period(tb_, b.records["current"][:, 1] * P["t_unit"], T)
         data["convergence"] = {"dcentre_a": dc, "dQ_rel": abs(qa - qb) / abs(qb), "Q_per_period": qb,
                                "n": (a.info["n"], b.info["n"])}
         checks.add("convergence", f"centre after {per} periods: dt = T/{a.info['n']} vs T/{b.info['n']} (a)", dc, 0.0,
@@ -369,10 +369,17 @@ def plot_fig4(data, P, path, dpi):
                        label=f"{name}, frozen, eta = 0")
     main = data["runs"]["main"]
     tt = main.records["time_s"] / P["t_unit"] / main.info["T"]
-    ax[0].plot(tt, 2 * np.pi * main.records["current"][:, 1] * P["t_unit"], "k", lw=1.2,
-               label=f"skyrmion, coupled, eta = {eta:.3f}")
-    ax[0].set_ylabel("I_p = Tr[G_R G dV/dt G^+] (Eq. 40)")
-    ax[0].legend(fontsize=7)
+    ax[0].set_ylabel("I_p = Tr[G_R G dV/dt G^+] (Eq. 40), eta = 0")
+    ax[0].legend(fontsize=7, loc="upper left")
+    tw = ax[0].twinx()
+    for (name, e), d in fr.items():
+        if e != 0.0 and name != "none":
+            tw.plot(d["t"] / d["T"], 2 * np.pi * d["current"][:, 1], "--", lw=0.8,
+                    label=f"{name}, frozen, eta = {e:.3f}")
+    tw.plot(tt, 2 * np.pi * main.records["current"][:, 1] * P["t_unit"], "k", lw=1.2,
+            label=f"skyrmion, coupled, eta = {eta:.3f}")
+    tw.set_ylabel(f"I_p, eta = {eta:.3f}")
+    tw.legend(fontsize=7, loc="lower right")
     cs = main.records["current_spin"][:, 1] * P["t_unit"] * 2 * np.pi
     ax[1].plot(tt, cs[:, 0], label="spin up (z)")
     ax[1].plot(tt, cs[:, 1], label="spin down (z)")
