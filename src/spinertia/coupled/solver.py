@@ -239,9 +239,7 @@ class PumpingSolver:
         self._gate_loc = [self._loc[orbs] for orbs in self.gates.orbitals]
         self._gate_flat = [L * nn + i * n + i for L, i in zip(self._gate_lay, self._gate_loc)]
         self.gate_layers = self.gates.layers
-        # sites of each layer (for site blocks of the chains)
-        self._layer_sites = [np.asarray(s) for s in fs.layers]
-        self._site_order = np.concatenate(fs.layers)
+        self._site_order = np.concatenate(fs.layers)  # layer-major site order of the chains
         self._equal = bool(np.all(sizes == n))
 
     def _base_without_leads(self, z):
@@ -671,12 +669,11 @@ class PumpingSolver:
         """Spin density s (n_sites, 3) and density n (n_sites,) of rho^I = (i/4 pi)(Phi Psi^dagger - h.c.) from
         the layer columns Z = [Psi | Phi] (N, n, 2C); optionally the site blocks of rho^I."""
         B, o = self.block, self.fsys.orbitals
+        order = self._site_order
         if self._equal:
             Zs = Z.reshape(-1, B, 2 * C)
-            order = self._site_order
         else:
             Zs = np.concatenate([Z[k, :self.sizes[k]].reshape(-1, B, 2 * C) for k in range(self.N)])
-            order = self._site_order
         Ps, Fs = Zs[:, :, :C], Zs[:, :, C:]
         if o == 1:  # Y_ab = sum_c Phi_a conj(Psi_b), only the four spin entries
             Y = np.empty((len(Zs), 2, 2), dtype=complex)
