@@ -28,6 +28,10 @@ The lead self-energies are computed once (they depend on neither time nor textur
 blocks (exchange J sigma.m_i, gate potentials) are rewritten per call.  The chains of Psi and Phi share
 one matrix product per layer beyond the gates.
 
+With a broadening eta > 0 (G = (E_F + i eta - H - Sigma)^{-1} in the region) A = i(G - G^dagger) is no longer
+G Gamma G^dagger; the gate-column form then computes rho^I from the columns G P and rows P G of the gated
+orbitals, which beyond the last gate layer factor through it (``_solve_columns``).
+
 :meth:`PumpingSolver.rows` and :meth:`PumpingSolver.columns` expose the general primitives (the Fermi-sea
 term and the tests use them).
 """
@@ -153,6 +157,16 @@ class PumpingSolver:
         exchange set with ``set_exchange`` (its J_i per site is used; the texture is given per call).
     fermi_level : float
         E_F (units of t), real; zero temperature.
+    broadening : float
+        eta >= 0 (units of t): G = (E_F + i eta - H - Sigma)^{-1} inside the region, a bath at E_F with lifetime
+        hbar / 2 eta that caps the dwell times (docs/coupled.md, "Energy window").  0: the literal adiabatic
+        theory.
+    method : {"auto", "scattering", "columns"}
+        "scattering" (eta = 0 only): the Psi / Phi form of the module docstring; "columns": columns and rows
+        of the gated orbitals, rho^I = (1/2 pi)[G Hdot G^dagger - Re_H(G Hdot G)], currents from
+        Tr[Gamma_p G Hdot G^dagger]; "auto": scattering for eta = 0, columns otherwise.
+    threads : {1, 2}
+        Run the two independent chains of matrix products side by side (numpy releases the GIL in BLAS).
 
     Notes
     -----
