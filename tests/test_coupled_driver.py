@@ -70,6 +70,7 @@ def test_field_is_the_s_d_exchange_field(case):
     assert np.allclose(rec["s"], c.solver.solve(0.3, m0).s)
 
 
+@pytest.mark.filterwarnings("ignore:dt = .* resolves the fastest mode")
 def test_time_step_convergence_is_fourth_order(case):
     model, m0 = case
     y0 = model.initial_state(m0)
@@ -122,6 +123,10 @@ def test_checkpoint_resume_and_result_file(case, tmp_path):
     assert ds["el_s_map"].shape[0] == len(full.maps["index"])
     with pytest.raises(InputError, match="different"):
         run_coupled(model, y0, coupling(model, m0, V=0.5), **kw, checkpoint=ck, resume=True)
+    from spinertia.coupled.frames import write_frames
+
+    paths = write_frames(res, tmp_path / "frames", dpi=40)
+    assert len(paths) == len(res.maps["index"]) and all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in paths)
 
 
 def test_bad_input(case):
@@ -172,3 +177,16 @@ def test_dense_reference_solver_gives_the_same_run(case):
     b = run_coupled(model, y0, cd, 1 * TU, 0.1 * TU, 0.5 * TU)
     assert np.abs(a.trajectory.Y - b.trajectory.Y).max() < 1e-12
     assert np.allclose(a.records["current"], b.records["current"], rtol=1e-10)
+
+
+def test_optional_terms_add_up():
+    model = spin_model(4, 2)
+    m0 = np.random.default_rng(5).normal(size=(8, 3))
+    m0 /= np.linalg.norm(m0, axis=1, keepdims=True)
+    base = coupling(model, m0, L=4, W=2)
+    c = ElectronCoupling(base.solver, model.system, ElectronUnits(1e-3), terms=("surface", "sea", "equilibrium"))
+    rec = c.evaluate(0.4 * TU, m0)
+    p = rec["parts"]
+    assert np.allclose(rec["s"], p["surface"] + p["sea"] + p["equilibrium"], rtol=0, atol=1e-14)
+    assert np.abs(p["sea"]).max() > 0 and np.abs(p["equilibrium"]).max() > 0
+    assert np.allclose(rec["B"], c.scale[:, None] * rec["s"])

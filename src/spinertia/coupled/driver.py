@@ -107,6 +107,7 @@ class ElectronCoupling:
         self.solve_seconds = 0.0
         self.last = None
         self._keep = {}
+        self._watch = None
 
     # -- evaluation ------------------------------------------------------------------------------
     def electron_time(self, t_seconds):
@@ -146,8 +147,6 @@ class ElectronCoupling:
                 self._keep[key] = rec
         self.last = rec
         return {"field": rec["B"]}
-
-    _watch = None
 
     def watch(self, predicate):
         """Keep the records of the calls whose time (seconds) satisfies ``predicate`` (output times)."""

@@ -28,6 +28,10 @@ The lead self-energies are computed once (they depend on neither time nor textur
 blocks (exchange J sigma.m_i, gate potentials) are rewritten per call.  The chains of Psi and Phi share
 one matrix product per layer beyond the gates.
 
+With a broadening eta > 0 (G = (E_F + i eta - H - Sigma)^{-1} in the region) A = i(G - G^dagger) is no longer
+G Gamma G^dagger; the gate-column form then computes rho^I from the columns G P and rows P G of the gated
+orbitals, which beyond the last gate layer factor through it (``_solve_columns``).
+
 :meth:`PumpingSolver.rows` and :meth:`PumpingSolver.columns` expose the general primitives (the Fermi-sea
 term and the tests use them).
 """
@@ -153,6 +157,16 @@ class PumpingSolver:
         exchange set with ``set_exchange`` (its J_i per site is used; the texture is given per call).
     fermi_level : float
         E_F (units of t), real; zero temperature.
+    broadening : float
+        eta >= 0 (units of t): G = (E_F + i eta - H - Sigma)^{-1} inside the region, a bath at E_F with lifetime
+        hbar / 2 eta that caps the dwell times (docs/coupled.md, "Energy window").  0: the literal adiabatic
+        theory.
+    method : {"auto", "scattering", "columns"}
+        "scattering" (eta = 0 only): the Psi / Phi form of the module docstring; "columns": columns and rows
+        of the gated orbitals, rho^I = (1/2 pi)[G Hdot G^dagger - Re_H(G Hdot G)], currents from
+        Tr[Gamma_p G Hdot G^dagger]; "auto": scattering for eta = 0, columns otherwise.
+    threads : {1, 2}
+        Run the two independent chains of matrix products side by side (numpy releases the GIL in BLAS).
 
     Notes
     -----
@@ -239,9 +253,7 @@ class PumpingSolver:
         self._gate_loc = [self._loc[orbs] for orbs in self.gates.orbitals]
         self._gate_flat = [L * nn + i * n + i for L, i in zip(self._gate_lay, self._gate_loc)]
         self.gate_layers = self.gates.layers
-        # sites of each layer (for site blocks of the chains)
-        self._layer_sites = [np.asarray(s) for s in fs.layers]
-        self._site_order = np.concatenate(fs.layers)
+        self._site_order = np.concatenate(fs.layers)  # layer-major site order of the chains
         self._equal = bool(np.all(sizes == n))
 
     def _base_without_leads(self, z):
@@ -671,12 +683,11 @@ class PumpingSolver:
         """Spin density s (n_sites, 3) and density n (n_sites,) of rho^I = (i/4 pi)(Phi Psi^dagger - h.c.) from
         the layer columns Z = [Psi | Phi] (N, n, 2C); optionally the site blocks of rho^I."""
         B, o = self.block, self.fsys.orbitals
+        order = self._site_order
         if self._equal:
             Zs = Z.reshape(-1, B, 2 * C)
-            order = self._site_order
         else:
             Zs = np.concatenate([Z[k, :self.sizes[k]].reshape(-1, B, 2 * C) for k in range(self.N)])
-            order = self._site_order
         Ps, Fs = Zs[:, :, :C], Zs[:, :, C:]
         if o == 1:  # Y_ab = sum_c Phi_a conj(Psi_b), only the four spin entries
             Y = np.empty((len(Zs), 2, 2), dtype=complex)
