@@ -155,8 +155,9 @@ class ResultStream:
         import h5netcdf
         import h5py
 
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
+        from ..atomic import atomic_write
+
+        def write(tmp):
             with h5netcdf.File(tmp, "w") as f:
                 for name, size in ds.sizes.items():
                     f.dimensions[name] = None if name == "time" else size
@@ -179,13 +180,8 @@ class ResultStream:
                     created[name][...] = values.astype(object) if values.dtype.kind in "UO" else values
                 for k, a in ds.attrs.items():
                     f.attrs[k] = a
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+
+        atomic_write(self.path, write)
 
     def _append(self, ds):
         import h5netcdf
