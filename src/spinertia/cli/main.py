@@ -215,7 +215,7 @@ def _restart_state(path, model):
 
 def cmd_run(args):
     from ..dynamics.simulate import load_checkpoint
-    from ..io.results import summary_from_dataset, write_summary
+    from ..io.results import summary_from_file, write_summary
     from ..io.scenario import load_scenario
     from ..io.stream import (OutputError, ResultStream, check_free_space, estimated_result_bytes,
                              prepare_output_dir)
@@ -285,10 +285,7 @@ def cmd_run(args):
     except OutputError as err:
         _err(f"error: {err}")
         return EXIT_FAILURE
-    import xarray as xr
-
-    with xr.open_dataset(result_path, engine="h5netcdf") as ds:
-        summary = summary_from_dataset(ds)
+    summary = summary_from_file(result_path)
     summary["scenario"] = str(scenario_path)
     summary["resumed"] = bool(args.resume)
     if args.restart_from:

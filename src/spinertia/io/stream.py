@@ -129,70 +129,79 @@ class ResultStream:
         elif self.path.exists():
             self.path.unlink()
 
-    def _dataset(self, t, Y):
+    def _variables(self, t, Y):
         from ..dynamics.simulate import Trajectory
-        from .results import trajectory_to_dataset
+        from .results import trajectory_variables
 
-        return trajectory_to_dataset(Trajectory(self.model, np.asarray(t), np.asarray(Y)), attrs=self.attrs)
+        coords, data_vars, attrs = trajectory_variables(Trajectory(self.model, np.asarray(t), np.asarray(Y)),
+                                                        attrs=self.attrs)
+        variables = {}
+        for group, table in (("coord", coords), ("data", data_vars)):
+            for name, spec in table.items():
+                dims = (spec[0],) if isinstance(spec[0], str) else tuple(spec[0])
+                variables[name] = (group, dims, np.asarray(spec[1]), dict(spec[2]) if len(spec) > 2 else {})
+        return variables, attrs
 
     def __call__(self, t, Y):
         """Append the samples ``Y`` at reduced times ``t`` (a chunk of the run)."""
         if len(t) == 0:
             return
-        ds = self._dataset(t, Y)
+        variables, attrs = self._variables(t, Y)
         try:
             if self.n == 0:
-                self._create(ds)
+                self._create(variables, attrs)
             else:
-                self._append(ds)
+                self._append(variables)
         except OSError as err:
             raise OutputError(f"writing {str(self.path)!r} failed: {_describe_oserror(err)} "
                               f"({self.n} samples were written before and remain readable)") from None
         self.n += len(t)
-        self.t_last = float(ds["time"].values[-1])
+        self.t_last = float(variables["time"][2][-1])
 
-    def _create(self, ds):
+    def _create(self, variables, attrs):
         import h5netcdf
         import h5py
 
         from ..atomic import atomic_write
 
+        sizes = {}
+        for _, dims, values, _ in variables.values():
+            sizes.update(zip(dims, values.shape))
+        # non-index coordinates (e.g. position) are linked from the data variables that share their dims
+        aux = [name for name, (group, dims, _, _) in variables.items() if group == "coord" and dims != (name,)]
+
         def write(tmp):
             with h5netcdf.File(tmp, "w") as f:
-                for name, size in ds.sizes.items():
+                for name, size in sizes.items():
                     f.dimensions[name] = None if name == "time" else size
-                variables = {**ds.coords, **ds.data_vars}
-                aux = [c for c in ds.coords if c not in ds.dims]  # non-index coordinates (e.g. position)
                 created = {}
-                for name, var in variables.items():
-                    values = np.asarray(var.values)
+                for name, (group, dims, values, var_attrs) in variables.items():
                     dtype = h5py.string_dtype("utf-8") if values.dtype.kind in "UO" else values.dtype
-                    chunks = _chunks(values.shape, values.dtype.itemsize) if "time" in var.dims else None
-                    created[name] = f.create_variable(name, var.dims, dtype=dtype, chunks=chunks)
-                    for k, a in var.attrs.items():
+                    chunks = _chunks(values.shape, values.dtype.itemsize) if "time" in dims else None
+                    created[name] = f.create_variable(name, dims, dtype=dtype, chunks=chunks)
+                    for k, a in var_attrs.items():
                         created[name].attrs[k] = a
-                    linked = [c for c in aux if c != name and set(ds[c].dims) <= set(var.dims)]
-                    if name in ds.data_vars and linked:
+                    linked = [c for c in aux if c != name and set(variables[c][1]) <= set(dims)]
+                    if group == "data" and linked:
                         created[name].attrs["coordinates"] = " ".join(linked)
-                f.resize_dimension("time", ds.sizes["time"])
-                for name, var in variables.items():
-                    values = np.asarray(var.values)
+                f.resize_dimension("time", sizes["time"])
+                for name, (_, _, values, _) in variables.items():
                     created[name][...] = values.astype(object) if values.dtype.kind in "UO" else values
-                for k, a in ds.attrs.items():
+                for k, a in attrs.items():
                     f.attrs[k] = a
 
         atomic_write(self.path, write)
 
-    def _append(self, ds):
+    def _append(self, variables):
         import h5netcdf
 
-        n0, k = self.n, ds.sizes["time"]
+        n0, k = self.n, len(variables["time"][2])
         with h5netcdf.File(self.path, "a") as f:
             f.resize_dimension("time", n0 + k)
             try:
-                for name, var in {**ds.coords, **ds.data_vars}.items():
-                    if "time" in var.dims:
-                        f.variables[name][n0:n0 + k] = np.asarray(var.values)
+                for name, (_, dims, values, _) in variables.items():
+                    if "time" in dims:
+                        f.variables[name][n0:n0 + k] = values
             except BaseException:
                 f.resize_dimension("time", n0)  # keep only the samples written completely
                 raise
