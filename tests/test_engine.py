@@ -320,3 +320,24 @@ def test_thread_tuner_keeps_the_fastest_candidate(monkeypatch):
     monkeypatch.setattr(th, "REPROBE_SECONDS", 0.0)
     assert tuner.choose() == (True, 2)  # re-measured now and then: the load may have changed
     assert ThreadTuner(allow_parallel=False).candidates == [(False, 1)]
+
+
+def test_thread_tuner_reacts_to_a_core_taken_mid_run(monkeypatch):
+    """The machine gets busy while the parallel kernels are in use: the next chunk already measures one thread
+    again (not after REPROBE_SECONDS), and near parity one thread is kept."""
+    import spinertia.dynamics.threads as th
+
+    monkeypatch.setattr(th, "max_threads", lambda: 2)
+    monkeypatch.setattr(th, "set_threads", lambda n: None)
+    monkeypatch.setattr(th, "REPROBE_SECONDS", 1e9)
+    tuner = ThreadTuner(allow_parallel=True)
+    tuner.report(tuner.choose(), 100, 1.0)   # serial, quiet machine
+    tuner.report(tuner.choose(), 100, 0.5)   # two threads, quiet machine: twice as fast
+    assert tuner.choose() == (True, 2)
+    tuner.report((True, 2), 100, 5.0)        # another process takes a core: ten times slower
+    assert tuner.choose() == (False, 1)      # measured again at once
+    tuner.report((False, 1), 100, 1.2)
+    assert tuner.choose() == (False, 1)
+    tuner.report((False, 1), 100, 1.2)
+    tuner.rate[(True, 2)] = 1.19 / 100        # parallel barely faster (within PARALLEL_MARGIN): keep one thread
+    assert tuner.choose() == (False, 1)

@@ -15,6 +15,12 @@ from ..numerics.jit import get_threads, max_threads, set_threads
 
 #: seconds between re-measurements of the candidates that are not in use
 REPROBE_SECONDS = 5.0
+#: a chunk of the chosen candidate this much slower than its record means the load changed (e.g. another
+#: process took a core): its record is replaced and the others are measured again at once
+SLOWDOWN = 1.5
+#: the parallel kernels must beat one thread by this factor to be chosen: near parity, one thread is the
+#: safer choice (it does not wait at barriers for a thread that another process has descheduled)
+PARALLEL_MARGIN = 1.05
 
 
 class ThreadTuner:
@@ -58,14 +64,25 @@ class ThreadTuner:
 
     def best(self):
         known = [c for c in self.candidates if self.rate[c] is not None]
-        return min(known, key=lambda c: self.rate[c]) if known else self.candidates[-1]
+        if not known:
+            return self.candidates[-1]
+        fastest = min(known, key=lambda c: self.rate[c])
+        serial = (False, 1)
+        if fastest[0] and self.rate.get(serial) is not None and self.rate[serial] <= PARALLEL_MARGIN * self.rate[fastest]:
+            return serial
+        return fastest
 
     def report(self, candidate, steps, seconds):
+        """Record ``seconds`` for ``steps`` steps of ``candidate`` (exponential average; a sudden slowdown of
+        the candidate in use replaces its record and triggers a re-measurement of the others)."""
         if steps <= 0 or seconds <= 0:
             return
         r = seconds / steps
         old = self.rate[candidate]
-        self.rate[candidate] = r if old is None else 0.5 * (old + r)
+        if old is not None and r > SLOWDOWN * old and not self.fixed:
+            self.rate = {c: (r if c == candidate else None) for c in self.candidates}
+        else:
+            self.rate[candidate] = r if old is None else 0.5 * (old + r)
 
     def restore(self):
         set_threads(self._saved)
