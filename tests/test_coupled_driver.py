@@ -190,3 +190,136 @@ def test_optional_terms_add_up():
     assert np.allclose(rec["s"], p["surface"] + p["sea"] + p["equilibrium"], rtol=0, atol=1e-14)
     assert np.abs(p["sea"]).max() > 0 and np.abs(p["equilibrium"]).max() > 0
     assert np.allclose(rec["B"], c.scale[:, None] * rec["s"])
+
+
+def _coupled_scenario_text(extra_run="", extra_electrons="", system_extra=""):
+    return f"""
+[units]
+time = {TU!r}
+[system]
+lattice = "square"
+a = {A!r}
+size = [8, 6]
+periodic = false
+mu = {GAMMA_ELECTRON * HBAR!r}
+{system_extra}
+[[system.exchange]]
+J = "1 meV"
+shell = 1
+[[system.dmi]]
+D = "0.2 meV"
+shell = 1
+kind = "bulk"
+[[system.anisotropy]]
+K = "0.07 meV"
+[system.damping]
+alpha = 0.4
+[model]
+type = "llg"
+[initial]
+state = "skyrmion"
+radius = "1 nm"
+kind = "bloch"
+[electrons]
+hopping_eV = 1e-3
+onsite = 4.0
+exchange = 2.0
+fermi_level = 2.5
+broadening = 0.2
+{extra_electrons}
+[[electrons.gates]]
+columns = [0]
+amplitude = 0.8
+omega = 1.0
+[[electrons.gates]]
+columns = [2]
+amplitude = 0.8
+omega = 1.0
+phase = 1.5707963267948966
+[run]
+t_end = {2 * TU!r}
+dt = {0.05 * TU!r}
+output_every = {0.5 * TU!r}
+integrator = "rk4"
+{extra_run}
+"""
+
+
+def test_spinertia_run_with_an_electrons_table(tmp_path):
+    """`spinertia run` of a scenario with [electrons] = the Python coupled driver on the same scenario (to
+    round-off), with the pumped currents in result.nc and the pumped charge in summary.json."""
+    import json
+
+    import xarray as xr
+
+    from spinertia.cli.main import main
+    from spinertia.io.scenario import load_scenario
+
+    path = tmp_path / "pump.toml"
+    path.write_text(_coupled_scenario_text())
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 0
+    sc = load_scenario(path)
+    assert sc.is_coupled and sc.coupling_info["gates"][1]["phase"] == pytest.approx(np.pi / 2)
+    ref = sc.run_coupled()
+    with xr.open_dataset(tmp_path / "out" / "result.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["coupled_status"] == "complete"
+        # same equations, same objects; agreement to round-off (BLAS summation order may differ between runs)
+        d = np.abs(ds["el_current"].values - ref.records["current"]).max() / np.abs(ref.records["current"]).max()
+        assert d < 1e-12
+        assert np.abs(ds["state"].values - ref.trajectory.Y).max() < 1e-12
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    t, cur = ref.records["time_s"], ref.records["current"]
+    expected = np.sum(0.5 * (cur[1:] + cur[:-1]) * np.diff(t)[:, None], axis=0)  # trapezoid, independent of the CLI
+    assert np.allclose(summary["pumped_particles_per_lead"], expected, rtol=1e-10, atol=0)
+    assert summary["electron_solves"] == 4 * 40 and summary["state_file"] == "final.ovf"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"extra_run": ""}, None),
+    ({"extra_electrons": "fermi_levl = 1.0"}, "did you mean 'fermi_level'"),
+    ({"extra_run": "rtol = 1e-9"}, None),
+])
+def test_electrons_table_keys_are_checked(tmp_path, change, message):
+    from spinertia.io.scenario import load_scenario
+
+    path = tmp_path / "pump.toml"
+    path.write_text(_coupled_scenario_text(**change))
+    if message is None:
+        assert load_scenario(path).is_coupled
+    else:
+        with pytest.raises(InputError, match=message):
+            load_scenario(path)
+
+
+def test_electrons_table_refuses_runs_it_cannot_couple(tmp_path):
+    from spinertia.cli.main import main
+    from spinertia.io.scenario import load_scenario
+
+    path = tmp_path / "pump.toml"
+    text = _coupled_scenario_text().replace('integrator = "rk4"', 'integrator = "dp45"')
+    path.write_text(text)
+    with pytest.raises(InputError, match="fixed-step integrator"):
+        load_scenario(path)
+    path.write_text(_coupled_scenario_text().replace('type = "llg"', 'type = "llg"\ntemperature = "10 K"')
+                    .replace('integrator = "rk4"', 'integrator = "heun"'))
+    with pytest.raises(InputError, match="zero temperature"):
+        load_scenario(path)
+    macrospin = """
+[system]
+[system.damping]
+alpha = 0.1
+[model]
+type = "llg"
+[initial]
+theta = 0.3
+[electrons]
+exchange = 1.0
+fermi_level = 0.5
+[run]
+t_end = "1 ps"
+dt = "1 fs"
+"""
+    path.write_text(macrospin)
+    with pytest.raises(InputError, match="lattice"):
+        load_scenario(path)
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..errors import InputError, SimulationDiverged
+from ..errors import InputError, RunStopped, SimulationDiverged
 from ..units import GAMMA_ELECTRON, parse_quantity
 
 EXIT_OK, EXIT_FAILURE, EXIT_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -248,6 +248,8 @@ def cmd_run(args):
         attrs["scenario_name"] = scenario.name
     if args.restart_from:
         attrs["restarted_from"] = str(args.restart_from)
+    if scenario.is_coupled:
+        return _run_coupled(args, scenario, y0, out, attrs)
     stream = ResultStream(result_path, model, attrs=attrs, append=args.resume,
                           keep_until=t_done if args.resume else None)
     copy = out / "scenario.toml"
@@ -269,17 +271,7 @@ def cmd_run(args):
         code = EXIT_INTERRUPTED
         message = (f"interrupted at t = {stream.t_last:.6g} s ({stream.n} samples saved); continue with: "
                    f"spinertia run {args.scenario} --out {args.out} --resume")
-    state_file = None
-    if scenario.is_lattice and len(traj.t):  # lattice run: final state as OVF 2.0 (another name if partial)
-        import numpy as np
-
-        from ..io.ovf import write_spins
-
-        state_file = out / ("final.ovf" if traj.complete else "last.ovf")
-        write_spins(state_file, traj.model.spins(traj.Y[-1]), scenario.system.size,
-                    step=tuple(float(x) for x in np.linalg.norm(scenario.system.lattice.vectors, axis=1)))
-        if traj.complete and (out / "last.ovf").exists():
-            (out / "last.ovf").unlink()
+    state_file = _write_state_file(scenario, traj, out)  # lattice: final state as OVF 2.0 (another name if partial)
     try:
         stream.finish(traj)
     except OutputError as err:
@@ -298,6 +290,74 @@ def cmd_run(args):
         _err(f"{message} (partial result in {result_path})")
         return code
     print(f"wrote {result_path} and {out / 'summary.json'} ({summary['n_samples']} samples, "
+          f"t_end = {summary['t_final_s']:.6g} s)")
+    return EXIT_OK
+
+
+def _write_state_file(scenario, traj, out):
+    """final.ovf of a finished lattice run, last.ovf of a partial one; returns the file (or None)."""
+    if not (scenario.is_lattice and len(traj.t)):
+        return None
+    import numpy as np
+
+    from ..io.ovf import write_spins
+
+    state_file = out / ("final.ovf" if traj.complete else "last.ovf")
+    spins = traj.model.spins(traj.Y[-1])
+    spins = spins / np.linalg.norm(spins, axis=1, keepdims=True)  # rk4 keeps |m| = 1 only to its tolerance
+    write_spins(state_file, spins, scenario.system.size,
+                step=tuple(float(x) for x in np.linalg.norm(scenario.system.lattice.vectors, axis=1)))
+    if traj.complete and (out / "last.ovf").exists():
+        (out / "last.ovf").unlink()
+    return state_file
+
+
+def _run_coupled(args, scenario, y0, out, attrs):
+    """``spinertia run`` of a scenario with an [electrons] table: spinertia.coupled.run_coupled, its result
+    file (rewritten atomically while running) and checkpoint in ``out``, a summary with the pumped charge."""
+    import numpy as np
+
+    from ..io.results import summary_from_dataset, write_summary
+
+    checkpoint, result_path = out / "checkpoint.npz", out / "result.nc"
+    code, message = EXIT_OK, None
+    try:
+        res = scenario.run_coupled(y0=y0, progress=not args.no_progress, checkpoint=str(checkpoint),
+                                   resume=args.resume, result_path=result_path, attrs=attrs,
+                                   write_interval=scenario.run.checkpoint_interval)
+    except RunStopped as err:  # diverged, or the electrons failed (err names the step)
+        res, message = err.partial, f"{err}"
+        code = EXIT_DIVERGED if isinstance(err, SimulationDiverged) else EXIT_FAILURE
+    traj = res.trajectory
+    if code == EXIT_OK and not res.complete:
+        code = EXIT_INTERRUPTED
+        message = (f"interrupted at t = {traj.t[-1] * scenario.units.t_unit:.6g} s ({len(traj.t)} samples saved); "
+                   f"continue with: spinertia run {args.scenario} --out {args.out} --resume")
+    state_file = _write_state_file(scenario, traj, out)
+    summary = summary_from_dataset(res.to_dataset(attrs))
+    rec = res.records
+    if len(rec.get("time_s", ())) > 1:
+        t = np.asarray(rec["time_s"])
+        current = np.asarray(rec["current"])  # particles per second into each lead
+        charge = np.sum(0.5 * (current[1:] + current[:-1]) * np.diff(t)[:, None], axis=0)
+        summary["pumped_particles_per_lead"] = charge.tolist()
+        summary["final_skyrmion_center_m"] = np.asarray(rec["center_m"])[-1].tolist()
+        summary["final_topological_charge"] = float(np.asarray(rec["charge"])[-1])
+    summary["wall_time_s"] = float(res.info.get("wall_s", float("nan")))
+    summary["electron_solves"] = int(res.info.get("electron_calls", 0))
+    summary["electron_seconds"] = float(res.info.get("electron_seconds", 0.0))
+    summary["units"].update({"pumped_particles_per_lead": "1 (time integral of the particle current into each "
+                             "lead, trapezoidal on the outputs)", "final_skyrmion_center_m": "m"})
+    summary["scenario"] = str(args.scenario)
+    summary["resumed"] = bool(args.resume)
+    if state_file is not None:
+        summary["state_file"] = state_file.name
+        summary["state_file_is_final"] = bool(traj.complete)
+    write_summary(summary, out / "summary.json")
+    if message is not None:
+        _err(f"{message} (partial result in {result_path})")
+        return code
+    print(f"wrote {result_path} and {out / 'summary.json'} (coupled run, {summary['n_samples']} samples, "
           f"t_end = {summary['t_final_s']:.6g} s)")
     return EXIT_OK
 

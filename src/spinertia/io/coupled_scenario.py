@@ -12,6 +12,7 @@ sites; the spin texture of every Runge-Kutta stage enters J sigma . m_i)::
     fermi_level = 1.9             # E_F (units of t or energy string); required; zero temperature
     broadening = 0.08             # eta >= 0 (units of t): G = (E_F + i eta - H - Sigma)^-1 (docs/coupled.md)
     terms = ["surface"]           # spin-density terms: surface | sea | equilibrium (docs/coupled.md)
+    maps_every = 0                # spin-density / torque maps every n-th output (0: first and last)
 
     [electrons.leads]             # as in spinertia electrons: semi_infinite (default) | wide_band
     type = "semi_infinite"        # on the first and last column (transport along the first lattice vector)
@@ -34,18 +35,15 @@ import numpy as np
 
 from ..errors import InputError
 from ..units import parse_quantity
+from . import schema
 from .electron_scenario import _energy_t, _leads
 from .validate import check_keys, choice, number, require
 from .validate import table as as_table
 
 __all__ = ["build_coupling", "SCHEMA"]
 
-SCHEMA = {
-    "electrons": ("hopping_eV", "hopping", "onsite", "exchange", "rashba", "orbitals", "fermi_level", "broadening",
-                  "terms", "leads", "gates"),
-    "electrons.leads": ("type", "exchange", "direction", "gamma"),
-    "electrons.gates": ("columns", "sites", "protocol", "amplitude", "omega", "phase", "value"),
-}
+#: allowed keys, from the one schema (:mod:`.schema`, which also generates docs/scenario_reference.md)
+SCHEMA = {path: schema.keys(path + "(coupled)") for path in ("electrons", "electrons.leads", "electrons.gates")}
 
 
 def _omega(value, where, units):
@@ -166,8 +164,12 @@ def build_coupling(electrons, spin_system, initial_spins=None, base_path=None):
     if not isinstance(terms, list) or not terms:
         raise InputError(f"electrons.terms must be a non-empty list from {', '.join(TERMS)}")
     terms = tuple(choice(x, TERMS, f"electrons.terms[{i}]") for i, x in enumerate(terms))
+    maps_every = el.get("maps_every", 0)
+    if isinstance(maps_every, bool) or not isinstance(maps_every, int) or maps_every < 0:
+        raise InputError(f"electrons.maps_every must be an integer >= 0 (0: maps at the first and last output "
+                         f"only), got {maps_every!r}")
     solver = PumpingSolver(fsys, E_F, broadening=eta)
     coupling = ElectronCoupling(solver, spin_system, units, terms=terms)
     info = {"hopping_eV": units.hopping_eV, "exchange_t": J, "fermi_level_t": E_F, "broadening_t": eta,
-            "terms": list(terms), "gates": ginfo, "solver": solver.describe()}
+            "terms": list(terms), "gates": ginfo, "maps_every": maps_every, "solver": solver.describe()}
     return coupling, info

@@ -25,6 +25,7 @@ scenario per model)::
     rtol = 1e-9                 # dp45
     atol = 1e-12                # dp45
     checkpoint_interval = "30 s"  # wall-clock seconds between checkpoints
+    [electrons]                 # optional, lattice only: a coupled run (spinertia.io.coupled_scenario)
 
 Numbers are SI; strings carry units (:func:`spinertia.units.parse_quantity`).  Every error is an
 :class:`~spinertia.errors.InputError` that names the offending key.
@@ -94,6 +95,8 @@ class Scenario:
     raw: dict = field(default_factory=dict)
     path: Path | None = None
     name: str | None = None
+    coupling: object = None  # ElectronCoupling of an [electrons] table (a coupled run), else None
+    coupling_info: dict = field(default_factory=dict)
 
     @property
     def is_lattice(self):
@@ -103,12 +106,31 @@ class Scenario:
     def hamiltonian(self):
         return self.finalized
 
+    @property
+    def is_coupled(self):
+        """Whether the scenario couples the spins to electrons (an ``[electrons]`` table)."""
+        return self.coupling is not None
+
+    def run_coupled(self, y0=None, **kwargs):
+        """Run a coupled scenario: :func:`spinertia.coupled.run_coupled` with the scenario's model, coupling and
+        run settings; keyword arguments are passed on (progress, checkpoint, resume, result_path, attrs)."""
+        from ..coupled import run_coupled
+
+        if not self.is_coupled:
+            raise InputError("this scenario has no [electrons] table: use simulate()")
+        kwargs.setdefault("maps_every", self.coupling_info.get("maps_every", 0))
+        return run_coupled(self.model, self.y0 if y0 is None else y0, self.coupling, self.run.t_end, self.run.dt,
+                           self.run.output_every, method=self.run.method, **kwargs)
+
     def simulate(self, y0=None, **kwargs):
         """Run the scenario: ``simulate(model, y0, t_end, dt, ...)``; keyword arguments override the settings
-        (``y0``: another initial state)."""
+        (``y0``: another initial state).  A coupled scenario runs with its electrons as the hook (use
+        :meth:`run_coupled` for the electron observables)."""
         from ..dynamics.simulate import simulate
 
         opts = self.run.simulate_kwargs()
+        if self.is_coupled:
+            opts.update(hook=self.coupling, hook_every="stage")
         opts.update(kwargs)
         return simulate(self.model, self.y0 if y0 is None else y0, self.run.t_end, self.run.dt, **opts)
 
@@ -355,8 +377,26 @@ def scenario_from_dict(raw: dict, path=None) -> Scenario:
     base = Path(path) if path is not None else None
     y0 = build_initial_state(raw["initial"], model, units, history=history, base=base)
     run = build_run_settings(raw["run"], units, model, default_integrator="rk4" if macrospin else "heun")
+    coupling, coupling_info = (None, {}) if "electrons" not in raw else _coupling(raw, model, y0, run, macrospin)
     return Scenario(units=units, system=system, finalized=fin, model=model, y0=y0, run=run, raw=raw,
-                    path=base, name=meta.get("name"))
+                    path=base, name=meta.get("name"), coupling=coupling, coupling_info=coupling_info)
+
+
+def _coupling(raw, model, y0, run, macrospin):
+    """The electron coupling of an ``[electrons]`` table, after checking that the run can take it."""
+    from .coupled_scenario import build_coupling
+
+    if macrospin:
+        raise InputError("[electrons] couples electrons to the spins of a lattice: give [system] a lattice (the "
+                         "electrons live on its sites)")
+    if run.method not in ("rk4", "rkmk4", "heun"):
+        raise InputError(f"run.integrator = {run.method!r}: a run with [electrons] needs a fixed-step integrator "
+                         "(the electrons are evaluated at every stage): 'rk4' (as in Xu et al. 2023), 'rkmk4' or "
+                         "'heun'")
+    if model.stochastic:
+        raise InputError("model.temperature > 0 with [electrons]: coupled runs are at zero temperature; remove "
+                         "model.temperature")
+    return build_coupling(raw["electrons"], model.system, initial_spins=model.spins(y0))
 
 
 def load_scenario(path) -> Scenario:

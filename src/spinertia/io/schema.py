@@ -28,7 +28,7 @@ class Table:
     path: str
     doc: str
     keys: tuple
-    applies: str = "both"  # "macrospin", "lattice", "both", "bands"
+    applies: str = "both"  # "macrospin", "lattice", "both", "bands", "coupled"
     repeated: bool = False  # [[...]] list of tables
     notes: tuple = field(default_factory=tuple)
 
@@ -77,6 +77,9 @@ TABLES = (
         Key("model", "table", "required", "equation of motion"),
         Key("initial", "table", "required", "initial state"),
         Key("run", "table", "required", "integration settings"),
+        Key("electrons", "table", "none",
+            "electrons on the same lattice, pumped by gates, driving the spins at every Runge-Kutta stage "
+            "(a coupled run: Xu et al. 2023, Sec. V; docs/coupled.md)"),
     )),
     Table("meta", "Free text, stored in the result attributes.", (
         Key("name", "string", "none", "short name"),
@@ -263,6 +266,48 @@ TABLES = (
         Key("checkpoint_interval", "time (wall clock) >= 0", '`"30 s"`',
             "wall-clock time between checkpoints of `spinertia run`"),
     )),
+    # --- electrons of a coupled run ----------------------------------------------------------------------------
+    Table("electrons(coupled)", "Electrons on the sites of the lattice `[system]` (open along the first lattice "
+          "vector, where the leads attach), pumped by the gates; their spin density exerts the s-d torque on the "
+          "spins at every Runge-Kutta stage (Xu et al. 2023, Eqs. 33, 39; which density: docs/coupled.md). "
+          "Energies are numbers in units of the hopping t or strings (`\"1.9 meV\"`). Needs a lattice and a "
+          "fixed-step integrator (`rk4` as in Xu et al. 2023, `rkmk4`, `heun`) at zero temperature.", (
+        Key("hopping_eV", "number > 0 (eV)", "1", "the hopping t in eV: energy unit t, electron time unit hbar/t"),
+        Key("hopping", "number (t)", "1", "nearest-neighbour hopping, H_ij = -hopping"),
+        Key("onsite", "energy", "0", "on-site energy"),
+        Key("exchange", "energy", "required", "s-d exchange J sigma . m_i"),
+        Key("rashba", "energy", "0", "Rashba spin-orbit lambda_R"),
+        Key("orbitals", "integer >= 1", "1", "orbitals per site"),
+        Key("fermi_level", "energy", "required", "E_F (zero temperature)"),
+        Key("broadening", "energy >= 0", "0", "eta of G = (E_F + i eta - H - Sigma)^-1 (docs/coupled.md)"),
+        Key("terms", "list of strings", '`["surface"]`',
+            "spin-density terms: the Fermi-surface pumped density, the Fermi-sea first-order term, the frozen "
+            "equilibrium density (docs/coupled.md)", ("surface", "sea", "equilibrium")),
+        Key("maps_every", "integer >= 0", "0 (first and last output only)",
+            "store spin-density and torque maps every n-th output"),
+        Key("leads", "table `[electrons.leads]`", "semi-infinite normal leads", "leads on the first and last column"),
+        Key("gates", "tables `[[electrons.gates]]`", "required", "gate potentials (the pump)"),
+    ), applies="coupled"),
+    Table("electrons.leads(coupled)", "The two leads, on the first and last column (transport along the first "
+          "lattice vector).", (
+        Key("type", "string", '`"semi_infinite"`', "semi-infinite strips of the system's lattice, or a "
+            "wide-band self-energy -i Gamma/2 on the first and last column", ("semi_infinite", "wide_band")),
+        Key("exchange", "energy", "0", "`semi_infinite`: ferromagnetic lead J sigma . direction"),
+        Key("direction", "3-vector", "`[0, 0, 1]`", "`semi_infinite`: lead magnetization"),
+        Key("gamma", "energy > 0", "required for `wide_band`", "`wide_band`: Gamma"),
+    ), applies="coupled"),
+    Table("electrons.gates(coupled)", "One gate potential V_g(t) on a set of sites (Xu et al. 2023, Sec. V: "
+          "V cos(w t) on column l1 and V cos(w t + phi) on column l2).", (
+        Key("columns", "list of integers", "one of `columns`, `sites`",
+            "indices along the first lattice vector (0-based)"),
+        Key("sites", "list of integers", "one of `columns`, `sites`", "flat site indices"),
+        Key("protocol", "string", '`"cos"`', "V = amplitude cos(omega t + phase), amplitude sin(...), or value",
+            ("cos", "sin", "static")),
+        Key("amplitude", "energy", "required for `cos`, `sin`", "amplitude V"),
+        Key("omega", "number (t/hbar) or angular frequency", "required for `cos`, `sin`", "pump frequency w_p"),
+        Key("phase", "angle (rad)", "0", "phase"),
+        Key("value", "energy", "required for `static`", "constant potential"),
+    ), applies="coupled", repeated=True),
     # --- bands ---------------------------------------------------------------------------------------------
     Table("bands", "`spinertia bands`: k-points of the spin-wave bands of the `[system]`.", (
         Key("path", "list of named points `[[\"G\", [0, 0]], ...]`", "one of `path`, `kpoints`",
@@ -295,7 +340,8 @@ def render_markdown():
     for t in TABLES:
         title = "top level" if t.path == "" else (f"[[{t.path.split('(')[0]}]]" if t.repeated
                                                 else f"[{t.path.split('(')[0]}]")
-        qualifier = {"macrospin": " (macrospin)", "lattice": " (lattice)", "bands": " (band files)"}.get(t.applies, "")
+        qualifier = {"macrospin": " (macrospin)", "lattice": " (lattice)", "bands": " (band files)",
+                     "coupled": " (coupled run)"}.get(t.applies, "")
         if t.path == "system(preset)":
             qualifier = " (preset)"
         out += [f"## `{title}`{qualifier}", "", t.doc, "", "| key | accepts | default | meaning |",
