@@ -341,3 +341,6 @@ def test_thread_tuner_reacts_to_a_core_taken_mid_run(monkeypatch):
     tuner.report((False, 1), 100, 1.2)
     tuner.rate[(True, 2)] = 1.19 / 100        # parallel barely faster (within PARALLEL_MARGIN): keep one thread
     assert tuner.choose() == (False, 1)
+    tuner.report((True, 2), 100, 0.5)        # re-measured after the other process ended: the record is replaced,
+    assert tuner.rate[(True, 2)] == 0.5 / 100  # not averaged with the slow one
+    assert tuner.choose() == (True, 2)

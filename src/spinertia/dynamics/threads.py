@@ -73,16 +73,19 @@ class ThreadTuner:
         return fastest
 
     def report(self, candidate, steps, seconds):
-        """Record ``seconds`` for ``steps`` steps of ``candidate`` (exponential average; a sudden slowdown of
-        the candidate in use replaces its record and triggers a re-measurement of the others)."""
+        """Record ``seconds`` for ``steps`` steps of ``candidate``: an exponential average, except that a change
+        by more than SLOWDOWN replaces the record (the load changed), and a sudden slowdown of the candidate in
+        use also has the others measured again."""
         if steps <= 0 or seconds <= 0:
             return
         r = seconds / steps
         old = self.rate[candidate]
         if old is not None and r > SLOWDOWN * old and not self.fixed:
             self.rate = {c: (r if c == candidate else None) for c in self.candidates}
+        elif old is None or r * SLOWDOWN < old:  # first measurement, or the load went away: no averaging
+            self.rate[candidate] = r
         else:
-            self.rate[candidate] = r if old is None else 0.5 * (old + r)
+            self.rate[candidate] = 0.5 * (old + r)
 
     def restore(self):
         set_threads(self._saved)
