@@ -44,6 +44,7 @@ import numpy as np
 from ..electrons.rgf import _Coupling, _inv
 from ..electrons.tightbinding import PAULI, check_texture
 from ..errors import InputError
+from ..numerics.blas import single_blas_thread
 from .gates import GateDrive
 
 __all__ = ["PumpingSolver", "PumpingResult", "lead_channels"]
@@ -473,8 +474,13 @@ class PumpingSolver:
         -------
         PumpingResult
         """
-        if self.method == "columns":
-            return self._solve_columns(t, texture, keep)
+        with single_blas_thread():  # small blocks: one BLAS thread (spinertia.numerics.blas)
+            if self.method == "columns":
+                return self._solve_columns(t, texture, keep)
+            return self._solve_scattering(t, texture, keep)
+
+    def _solve_scattering(self, t, texture, keep):
+        """:meth:`solve` in the scattering-state form (eta = 0)."""
         gR, V = self.factorize(t, texture)
         rates = self.gates.rates(t) if len(self.gates) else np.zeros(0)
         N, n, C = self.N, self.n, self.n_channels
