@@ -30,6 +30,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from ..errors import InputError
+from ..numerics.blas import one_blas_thread
 from .leads import _energy
 
 __all__ = ["RGF", "RGFSolution", "GreenJets", "jet_mul", "jet_add", "jet_adjoint", "retarded_dense", "lesser_dense",
@@ -249,6 +250,7 @@ class RGF:
         return out, cols, Ws, start
 
     # -- sweeps ----------------------------------------------------------------------------------
+    @one_blas_thread
     def solve(self, E, leads="all", diagonal=False, basis="gamma"):
         """Forward sweep and the requested backward sweeps at one energy.
 
@@ -366,6 +368,7 @@ class RGF:
             return sol.spectral_site_blocks(lead)
         return np.array([sol.spectral_site_blocks(p) for p in range(self.n_leads)])
 
+    @one_blas_thread
     def jets(self, z, sigmas=None, order=0, extra=None):
         """Layer blocks of G(z + eps) as Taylor jets in the energy shift eps (see :class:`GreenJets`).
 
@@ -522,6 +525,7 @@ class GreenJets:
             self._off[d] = (up, down)
         return self._off[d]
 
+    @one_blas_thread
     def apply(self, sources, adjoint=False, order=None):
         """G S (or G^dagger S) for a block column S given as {layer k: (n_k, r) array} (missing layers: zero).
 
@@ -598,6 +602,7 @@ class RGFSolution:
             return slice(idx[0], idx[0] + len(idx)) if len(idx) else slice(0, 0)
         return idx
 
+    @one_blas_thread
     def _backward(self, kmin):
         """Backward sweep of the lead columns X_k = [k >= m] P_k + gL_k H_{k,k+1} X_{k+1} down to kmin."""
         X, P, ncols, gL = self._X, self._P, self._ncols, self.gL

@@ -10,8 +10,9 @@ their own independent chains (``PumpingSolver(threads=2)``) or from worker proce
 from __future__ import annotations
 
 import contextlib
+import functools
 
-__all__ = ["single_blas_thread"]
+__all__ = ["single_blas_thread", "one_blas_thread"]
 
 _controller = None
 
@@ -37,3 +38,13 @@ def single_blas_thread():
         return
     with ctl.limit(limits=1, user_api="blas"):
         yield
+
+
+def one_blas_thread(fn):
+    """Decorator: run ``fn`` inside :func:`single_blas_thread`."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with single_blas_thread():
+            return fn(*args, **kwargs)
+
+    return wrapper
