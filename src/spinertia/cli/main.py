@@ -215,7 +215,7 @@ def _restart_state(path, model):
 
 def cmd_run(args):
     from ..dynamics.simulate import load_checkpoint
-    from ..io.results import summary_from_file, write_summary
+    from ..io.results import summary_from_file
     from ..io.scenario import load_scenario
     from ..io.stream import (OutputError, ResultStream, check_free_space, estimated_result_bytes,
                              prepare_output_dir)
@@ -277,8 +277,14 @@ def cmd_run(args):
     except OutputError as err:
         _err(f"error: {err}")
         return EXIT_FAILURE
-    summary = summary_from_file(result_path)
-    summary["scenario"] = str(scenario_path)
+    return _finish_run(args, summary_from_file(result_path), state_file, traj, out, result_path, code, message)
+
+
+def _finish_run(args, summary, state_file, traj, out, result_path, code, message, kind=""):
+    """Complete the summary of a run (scenario, resume, state file), write summary.json, report; exit code."""
+    from ..io.results import write_summary
+
+    summary["scenario"] = str(Path(args.scenario))
     summary["resumed"] = bool(args.resume)
     if args.restart_from:
         summary["restarted_from"] = str(args.restart_from)
@@ -289,7 +295,7 @@ def cmd_run(args):
     if message is not None:
         _err(f"{message} (partial result in {result_path})")
         return code
-    print(f"wrote {result_path} and {out / 'summary.json'} ({summary['n_samples']} samples, "
+    print(f"wrote {result_path} and {out / 'summary.json'} ({kind}{summary['n_samples']} samples, "
           f"t_end = {summary['t_final_s']:.6g} s)")
     return EXIT_OK
 
@@ -317,7 +323,7 @@ def _run_coupled(args, scenario, y0, out, attrs):
     file (rewritten atomically while running) and checkpoint in ``out``, a summary with the pumped charge."""
     import numpy as np
 
-    from ..io.results import summary_from_dataset, write_summary
+    from ..io.results import summary_from_dataset
 
     checkpoint, result_path = out / "checkpoint.npz", out / "result.nc"
     code, message = EXIT_OK, None
@@ -348,18 +354,7 @@ def _run_coupled(args, scenario, y0, out, attrs):
     summary["electron_seconds"] = float(res.info.get("electron_seconds", 0.0))
     summary["units"].update({"pumped_particles_per_lead": "1 (time integral of the particle current into each "
                              "lead, trapezoidal on the outputs)", "final_skyrmion_center_m": "m"})
-    summary["scenario"] = str(args.scenario)
-    summary["resumed"] = bool(args.resume)
-    if state_file is not None:
-        summary["state_file"] = state_file.name
-        summary["state_file_is_final"] = bool(traj.complete)
-    write_summary(summary, out / "summary.json")
-    if message is not None:
-        _err(f"{message} (partial result in {result_path})")
-        return code
-    print(f"wrote {result_path} and {out / 'summary.json'} (coupled run, {summary['n_samples']} samples, "
-          f"t_end = {summary['t_final_s']:.6g} s)")
-    return EXIT_OK
+    return _finish_run(args, summary, state_file, traj, out, result_path, code, message, kind="coupled run, ")
 
 
 # ------------------------------------------------------------------------------------------------
