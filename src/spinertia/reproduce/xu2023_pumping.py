@@ -368,6 +368,12 @@ def _plt():
     return plt
 
 
+def _legend(ax, **kw):
+    """A legend when the axes have labelled lines (a --quick run leaves some panels empty)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 def plot_fig4(data, P, path, dpi):
     plt = _plt()
     fig, ax = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
@@ -380,7 +386,7 @@ def plot_fig4(data, P, path, dpi):
     main = data["runs"]["main"]
     tt = main.records["time_s"] / P["t_unit"] / main.info["T"]
     ax[0].set_ylabel("I_p = Tr[G_R G dV/dt G^+] (Eq. 40), eta = 0")
-    ax[0].legend(fontsize=7, loc="upper left")
+    _legend(ax[0], fontsize=7, loc="upper left")
     tw = ax[0].twinx()
     for (name, e), d in fr.items():
         if e != 0.0 and name != "none":
@@ -389,18 +395,18 @@ def plot_fig4(data, P, path, dpi):
     tw.plot(tt, 2 * np.pi * main.records["current"][:, 1] * P["t_unit"], "k", lw=1.2,
             label=f"skyrmion, coupled, eta = {eta:.3f}")
     tw.set_ylabel(f"I_p, eta = {eta:.3f}")
-    tw.legend(fontsize=7, loc="lower right")
+    _legend(tw, fontsize=7, loc="lower right")
     cs = main.records["current_spin"][:, 1] * P["t_unit"] * 2 * np.pi
     ax[1].plot(tt, cs[:, 0], label="spin up (z)")
     ax[1].plot(tt, cs[:, 1], label="spin down (z)")
     ax[1].set_ylabel(f"I_p per spin (coupled, eta = {eta:.3f})")
-    ax[1].legend(fontsize=7)
+    _legend(ax[1], fontsize=7)
     _, x, y = centre_track(main, P)
     ax[2].plot(tt, x - x[0], label="x - x0")
     ax[2].plot(tt, y - y[0], label="y - y0")
     ax[2].set_ylabel("centre (a)")
     ax[2].set_xlabel("t / T")
-    ax[2].legend(fontsize=7)
+    _legend(ax[2], fontsize=7)
     fig.suptitle(f"Xu et al. 2023, Fig. 4: V = {P['V']}, w_p = {P['omega']}, phi = pi/2, E = {P['E_F']}",
                  fontsize=9)
     fig.tight_layout()
@@ -419,7 +425,7 @@ def plot_fig5(data, P, path, dpi):
     ax[0].set_ylabel("x - x0 (a)")
     ax[1].set_ylabel("y - y0 (a)")
     ax[1].set_xlabel("t / T")
-    ax[0].legend(fontsize=7)
+    _legend(ax[0], fontsize=7)
     fig.suptitle(f"Fig. 5: centre vs time, w_p = 1, eta = {P['broadening']:.3f}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
@@ -433,7 +439,7 @@ def plot_fig6(data, P, path, dpi):
         ax[0].plot(d["t"] / d["T"], 2 * np.pi * d["current"][:, 1] / w, lw=1.0 + (w == 1.0), label=f"w_p = {w}")
     ax[0].set_ylabel("I_p / w_p (frozen skyrmion)")
     ax[0].set_xlabel("t / T")
-    ax[0].legend(fontsize=7)
+    _legend(ax[0], fontsize=7)
     for w in (0.2, 0.5, 1.0):
         res = data["runs"].get(f"w{w}")
         if res is None:
@@ -444,7 +450,7 @@ def plot_fig6(data, P, path, dpi):
     ax[1].set_ylabel("x - x0 (a)")
     ax[2].set_ylabel("y - y0 (a)")
     ax[2].set_xlabel("t (hbar / J_ex)")
-    ax[1].legend(fontsize=7)
+    _legend(ax[1], fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
@@ -462,7 +468,7 @@ def plot_convergence(data, P, path, dpi):
         ax[0].plot(tt, y - y[0], "--", label=f"y, T/{res.info['n']}")
     ax[0].set_xlabel("t / T")
     ax[0].set_ylabel("centre - centre(0) (a)")
-    ax[0].legend(fontsize=7)
+    _legend(ax[0], fontsize=7)
     pts = []
     for key, res in data["runs"].items():
         if key == "main" or key.startswith("eta"):
@@ -478,7 +484,7 @@ def plot_convergence(data, P, path, dpi):
             ax[1].loglog([e], [abs(d["current"][:, 1].mean() * d["T"])], "k^", label="frozen: |Q_R| per cycle")
     ax[1].set_xlabel("broadening eta (t)")
     ax[1].set_title("coupled runs, V = 0.8, w_p = 1", fontsize=8)
-    ax[1].legend(fontsize=7)
+    _legend(ax[1], fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
