@@ -1,0 +1,79 @@
+"""Sphinx configuration of the spinertia documentation.
+
+Build (from the repository root)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+The tutorials in ``docs/tutorials`` are executed at build time (myst-nb); a tutorial that raises fails the
+build.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+# Document the package of this checkout when it is not installed (e.g. PYTHONPATH unset).
+try:
+    import spinertia  # noqa: F401
+except ImportError:  # pragma: no cover
+    sys.path.insert(0, str(_ROOT / "src"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)
+
+# Non-interactive matplotlib everywhere (also in the notebook kernels, which inherit the environment).
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+project = "spinertia"
+author = "the spinertia developers"
+copyright = "2026, the spinertia developers"
+try:
+    import spinertia as _si
+
+    release = _si.__version__
+except Exception:  # pragma: no cover
+    release = "0.1.0"
+version = release
+
+extensions = [
+    "myst_nb",  # includes myst_parser
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+root_doc = "index"
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "jupyter_execute"]
+
+# --- MyST -------------------------------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+# The pages link to sections as ``theory.md#correction-1-...`` (GitHub-style anchors).
+myst_heading_anchors = 4
+
+# --- notebooks (myst-nb) -----------------------------------------------------------------------------
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(_ROOT / "docs" / "_build" / ".jupyter_cache")
+nb_execution_raise_on_error = True
+nb_execution_timeout = 300
+nb_execution_show_tb = True
+nb_merge_streams = True
+
+# --- autodoc / autosummary / numpydoc ----------------------------------------------------------------
+autosummary_generate = True
+autosummary_imported_members = False
+autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+autodoc_preserve_defaults = True
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_validation_checks = set()
+numpydoc_xref_param_type = False
+
+# --- HTML ------------------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = f"spinertia {release}"
+html_static_path: list[str] = []
