@@ -22,9 +22,6 @@ except ImportError:  # pragma: no cover
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)
 
-# Non-interactive matplotlib everywhere (also in the notebook kernels, which inherit the environment).
-os.environ.setdefault("MPLBACKEND", "Agg")
-
 project = "spinertia"
 author = "the spinertia developers"
 copyright = "2026, the spinertia developers"
