@@ -43,7 +43,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "jupyter_execute"]
+exclude_patterns = ["_build", "_templates", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "jupyter_execute"]
 
 # --- MyST -------------------------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -74,3 +74,44 @@ numpydoc_xref_param_type = False
 html_theme = "furo"
 html_title = f"spinertia {release}"
 html_static_path: list[str] = []
+templates_path = ["_templates"]
+
+
+# --- docstrings: plain-text notation -> reStructuredText -----------------------------------------
+# The docstrings write physics in plain text: |m|, |V0|^2, m_i, m_-, E_tot(0) ...  In reStructuredText
+# "|x|" is a substitution and "word_" a hyperlink reference; escape both outside inline literals and roles
+# so that the text renders as written.
+import re as _re
+
+_LITERAL = _re.compile(r"(``.+?``|:[\w:.+-]+:`[^`]*`|`[^`]+`_{0,2})")
+_TRAILING_UNDERSCORE = _re.compile(r"(?<=\w)_(?=[^\w]|$)")
+
+
+def _escape_plain_text(line: str) -> str:
+    parts = _LITERAL.split(line)
+    for i in range(0, len(parts), 2):  # even parts: outside literals and roles
+        parts[i] = parts[i].replace("|", r"\|")
+        parts[i] = _TRAILING_UNDERSCORE.sub(r"\\_", parts[i])
+    return "".join(parts)
+
+
+def _process_docstring(app, what, name, obj, options, lines):
+    in_literal_block = False
+    indent = 0
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        cur = len(line) - len(line.lstrip())
+        if in_literal_block:
+            if stripped and cur <= indent:
+                in_literal_block = False
+            else:
+                continue
+        if stripped.startswith(">>>") or stripped.startswith("..."):
+            continue
+        lines[i] = _escape_plain_text(line)
+        if stripped.endswith("::"):
+            in_literal_block, indent = True, cur
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _process_docstring, priority=400)
