@@ -69,6 +69,11 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
 numpydoc_xref_param_type = False
+# numpydoc parses module docstrings too and warns (a Python warning, not a Sphinx one) about their free-form
+# headings such as "Keys and values" of spinertia.sweep; the headings render as written.
+import warnings as _warnings
+
+_warnings.filterwarnings("ignore", message="Unknown section", category=UserWarning, module="numpydoc")
 
 # --- HTML ------------------------------------------------------------------------------------------
 html_theme = "furo"
