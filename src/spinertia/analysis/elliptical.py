@@ -179,12 +179,14 @@ def eq34_solve_ivp(t, M0, omega0, KS, n=(1.0, 0.0), kappa=0.0, rtol=1e-12, atol=
 def ellipse_axes(mx, my, method="conic"):
     """Semi-axes and orientation of a (closed, elliptical) orbit sampled at points (mx, my).
 
-    method:
+    method::
+
       'conic'   least-squares fit of a x^2 + b xy + c y^2 + d x + e y = 1 (exact for any points on an
                 ellipse that does not pass through the origin; no condition on the sampling);
       'pca'     second moments about the mean: exact for a harmonic elliptical motion sampled uniformly in
                 time over an integer number of periods (semi-axis = sqrt(2 eigenvalue));
       'extrema' max/min distance from the centre over the samples (accuracy ~ (sampling angle)^2).
+
     Returns {'semi_major', 'semi_minor', 'ratio' (minor/major), 'angle' (direction of the semi-major axis,
     radians in (-pi/2, pi/2]), 'center' (2-vector)}.
     """

@@ -39,7 +39,9 @@ def illg_modes(omega0, alpha, eta):
     """Exact linear modes of the scalar iLLG (Webb et al. 2026, Eq. 1) about a static field omega0 = gamma B.
 
     Linearizing m = z + delta, m_- = delta_x - i delta_y ~ exp(-i w t) gives
+
         eta w^2 + (1 + i alpha) w - omega0 = 0 ,
+
     whose roots are the precession root (~ omega0 (1 - i alpha)) and minus the nutation root
     (~ -(1 - i alpha)/eta - omega0); the nutation mode is counter-rotating.
     """

@@ -170,8 +170,10 @@ def highpass(y, dt, omega_cut, method="fft", order=4, detrend=2):
       a smooth (sin^2) transfer function rising from 0 at omega_cut/2 to 1 at omega_cut.  What is left of
       the slow part leaks only through its end kinks (harmonics ~ slope/omega^2), so a nutation that starts
       abruptly at t = 0 is kept almost undistorted.
+
     method='butter': zero-phase Butterworth of the given order (scipy ``sosfiltfilt``); its edge transients
       last ~ 1/(omega_cut sin(pi/(2 order))), i.e. several 1/omega_cut.
+
     Prefer :func:`fit_nutation` for quantitative work (no filter at all).
     """
     y = np.asarray(y, dtype=float)

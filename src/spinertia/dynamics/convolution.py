@@ -161,11 +161,14 @@ def _check_m(m, norm_tol):
 def advance_direct(tb, A, sign, chi, chi_rev, hist, whist, n0, n_steps, h, save_every, out, norm_tol):
     """Advance the direct-convolution RK4 from step n0 (state m_{n0} = hist[:, 2 n0], t = n0 h) by n_steps.
 
-    tb, A, sign      field tables of the one site, Gilbert tensor (1, 9), kernel sign (+1 passive, -1 as printed)
-    chi              chi(j h/2) for j = 0..2N (N = capacity in steps); chi_rev = chi[::-1] (contiguous)
-    hist, whist      (3, 2N+1) history of m on the half-step grid and its Simpson-weighted copy;
-                     nodes 0..2 n0 must be filled (hist[:, 0] = m0, whist[:, 0] = m0 for n0 = 0)
-    out[k]           <- m after every save_every steps
+    Arguments::
+
+        tb, A, sign      field tables of the one site, Gilbert tensor (1, 9), kernel sign (+1 passive, -1 as printed)
+        chi              chi(j h/2) for j = 0..2N (N = capacity in steps); chi_rev = chi[::-1] (contiguous)
+        hist, whist      (3, 2N+1) history of m on the half-step grid and its Simpson-weighted copy;
+                         nodes 0..2 n0 must be filled (hist[:, 0] = m0, whist[:, 0] = m0 for n0 = 0)
+        out[k]           <- m after every save_every steps
+
     Returns (status, steps done): status as in :mod:`.integrators` (0 ok, 1 non-finite, 2 |m| drift).
     """
     last = 2 * (n0 + n_steps)  # highest node written

@@ -144,11 +144,15 @@ def write_ovf(path, data, *, shape=None, fmt="binary8", title="spinertia", step=
 
     data: (N, valuedim) or (N,) in OVF node order with ``shape=(nx, ny, nz)`` given (N = nx ny nz,
         x index fastest); or (nx, ny, nz, valuedim); or (nx, ny, valuedim) for nz = 1.
+
     fmt: "text" (one node per line, shortest round-trip repr: exact for float64), "binary4"
         (float32) or "binary8" (float64); little-endian with the OVF check value.
+
     step: node spacing (xstepsize, ystepsize, zstepsize) in ``unit``; origin: (xmin, ymin, zmin).
+
     value_label: one label (expanded to label_x, label_y, label_z for valuedim 3, label_0 ... for
         other valuedim > 1) or a sequence of valuedim labels; value_unit: one unit or valuedim units.
+
     description: text (each line becomes a ``# Desc:`` line) or a sequence of lines.
     """
     fmt_key = _normalize_fmt(fmt)

@@ -375,10 +375,11 @@ class System:
                 normal=(0.0, 0.0, 1.0)):
         """Dzyaloshinskii-Moriya interaction -D_ij . (S_i x S_j) (joule or e.g. ``"1 meV"``).
 
-        kind="interfacial": D_ij = D (normal x r_ij)/|r_ij| (Neel skyrmions, C_nv interfaces);
-        kind="bulk":        D_ij = D r_ij/|r_ij| (Bloch skyrmions, B20; Xu et al. 2023, Eq. 38);
-        kind="vector":      D_ij = D * vector for the listed bond direction (reverse bond: -D * vector;
-                            Ghosh et al. 2025: vector = z on the +2a x bonds).  D may be a callable of delta.
+        * kind="interfacial": D_ij = D (normal x r_ij)/|r_ij| (Neel skyrmions, C_nv interfaces);
+        * kind="bulk": D_ij = D r_ij/|r_ij| (Bloch skyrmions, B20; Xu et al. 2023, Eq. 38);
+        * kind="vector": D_ij = D * vector for the listed bond direction (reverse bond: -D * vector;
+          Ghosh et al. 2025: vector = z on the +2a x bonds).  D may be a callable of delta.
+
         DMI between arbitrary site pairs: ``add_exchange(-[D x], pairs=...)`` with the tensor of
         :func:`cross_matrix`.
         """
