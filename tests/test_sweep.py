@@ -293,3 +293,23 @@ def test_cli_zip_resume_and_progress(scenario_file, tmp_path, capsys):
     assert ds["system.inertia.eta"].values.tolist() == [1e-12, 2e-12]
     assert main(args + ["--resume", "--no-progress"]) == 0
     assert "0 computed now" in capsys.readouterr().out
+
+
+def test_a_function_defined_in_main_runs_on_spawned_workers():
+    """A reduce function typed into a notebook or ``python -c`` (module ``__main__`` with no file) pickles by
+    reference but does not exist in a spawned worker: it travels by value (cloudpickle) and runs there."""
+    import subprocess
+    import sys
+
+    code = ("from spinertia.parallel import LocalExecutor\n"
+            "def square(x):\n"
+            "    return x * x\n"
+            "ex = LocalExecutor(workers=1)\n"
+            "try:\n"
+            "    out = sorted((i, ok, v) for i, ok, v, _ in ex.imap_unordered(square, [1, 2, 3]))\n"
+            "finally:\n"
+            "    ex.close()\n"
+            "print(out)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(0, True, 1), (1, True, 4), (2, True, 9)]"

@@ -30,7 +30,7 @@ import time
 
 from .errors import InputError, SpinertiaError
 
-__all__ = ["Executor", "SerialExecutor", "LocalExecutor", "DaskExecutor", "WorkerLost", "get_executor",
+__all__ = ["Executor", "SerialExecutor", "LocalExecutor", "DaskExecutor", "WorkerLost", "shippable", "get_executor",
            "THREAD_ENV", "EXECUTORS"]
 
 #: environment of every worker process: one thread for compiled loops and BLAS
@@ -199,18 +199,22 @@ class _Pickled:
     def __setstate__(self, state):
         self.blob, self.fn = state["blob"], None
 
-    def __call__(self, item):
+    def __call__(self, *args, **kwargs):
         if self.fn is None:
             import pickle
 
             self.fn = pickle.loads(self.blob)
-        return self.fn(item)
+        return self.fn(*args, **kwargs)
 
 
-def _picklable(fn):
+def shippable(fn):
+    """``fn`` itself when workers can import it, else wrapped to travel by value.  Functions of ``__main__`` (a
+    script, a notebook) pickle by reference but do not exist in a spawned worker: they travel by value too."""
     import pickle
 
     try:
+        if getattr(fn, "__module__", None) == "__main__":
+            raise TypeError("defined in __main__")
         pickle.dumps(fn)
         return fn
     except Exception:
@@ -254,7 +258,7 @@ class LocalExecutor(Executor):
 
     def _submit(self, fn, batch):
         if fn is not self._fn:
-            self._fn, self._shipped = fn, _picklable(fn)
+            self._fn, self._shipped = fn, shippable(fn)
         try:
             return self._pool.submit(run_batch, self._shipped, batch)
         except RuntimeError:  # the pool broke (a worker died) since the last submission: a fresh pool

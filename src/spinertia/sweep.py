@@ -770,7 +770,11 @@ def sweep(scenario, grid, *, executor=None, zip=False, reduce=None, series=False
             raise InputError("resume needs the output directory of the sweep (out=...)")
         points = {}
     todo = [(i, raws[i]) for i in range(g.n_points) if i not in points]
-    fn = functools.partial(run_point, path=None if path is None else str(path), reduce=reduce, series=series)
+    from .parallel import shippable
+
+    # a reduce function typed into a notebook travels to the workers by value
+    fn = functools.partial(run_point, path=None if path is None else str(path),
+                           reduce=None if reduce is None else shippable(reduce), series=series)
     own = not isinstance(executor, Executor)
     ex = get_executor(executor, workers=workers, scheduler=scheduler) if todo else None
     computed = 0
