@@ -344,3 +344,20 @@ def test_thread_tuner_reacts_to_a_core_taken_mid_run(monkeypatch):
     tuner.report((True, 2), 100, 0.5)        # re-measured after the other process ended: the record is replaced,
     assert tuner.rate[(True, 2)] == 0.5 / 100  # not averaged with the slow one
     assert tuner.choose() == (True, 2)
+
+
+@pytest.mark.parametrize("method", ["heun", "rk4"])
+def test_advance_in_pieces_equals_one_piece(method):
+    """A chunk split into pieces (as when the thread tuner takes a few steps to measure another candidate)
+    gives the same states and outputs, bit for bit, as the chunk in one piece."""
+    fin = lattice().set_damping(0.05).set_inertia("20 fs").finalized(U)
+    model = InertialLLG(fin)
+    y0 = model.initial_state(texture(fin.n_sites))
+    whole = Stepper(model, y0, "1 fs", method=method, threads=1)
+    split = Stepper(model, y0, "1 fs", method=method, threads=1)
+    split.tuner.steps_for = lambda n: min(n, 3)  # pieces of 3 steps
+    out_a, out_b = np.empty((6, model.state_size)), np.empty((6, model.state_size))
+    assert whole.advance(25, save_every=4, out=out_a, phase=1) == 25
+    assert split.advance(25, save_every=4, out=out_b, phase=1) == 25
+    assert np.array_equal(out_a, out_b) and np.array_equal(whole.y, split.y)
+    assert whole.t == split.t and whole.steps == split.steps == 25

@@ -249,20 +249,30 @@ class Stepper:
             save_every = max(1, n_steps)
         if out is None:
             out = np.empty(((phase + n_steps) // save_every, self.model.state_size))
-        par, threads = self.tuner.choose()
-        fn = self._advance_fn(par)
-        step0 = int(round(self.t / self.dt))  # absolute step index (the thermal noise is a function of it)
-        w0 = _time.perf_counter()
-        st, done = self._run(fn, self.model.args, self.sphere, self.t, self.y, self.dt, n_steps, save_every, phase,
-                             out, self.norm_tol, step0, self._W, self._ybak)
-        self.tuner.report((par, threads), done, _time.perf_counter() - w0)
-        self.t = self.t + done * self.dt
-        self.steps += done
-        if st == integ.HOOK:
-            self._raise_hook_error(done)
-        if st != integ.OK:
-            self._raise_diverged(st, done)
-        return done
+        if n_steps <= 0:
+            return 0
+        t0, total, row = self.t, 0, 0
+        while True:
+            # the thread tuner may take a few steps for a measurement of another candidate: pieces
+            par, threads = self.tuner.choose()
+            k = self.tuner.steps_for(n_steps - total)
+            fn = self._advance_fn(par)
+            step0 = int(round(self.t / self.dt))  # absolute step index (the thermal noise is a function of it)
+            w0 = _time.perf_counter()
+            st, done = self._run(fn, self.model.args, self.sphere, self.t, self.y, self.dt, k, save_every, phase,
+                                 out[row:], self.norm_tol, step0, self._W, self._ybak)
+            self.tuner.report((par, threads), done, _time.perf_counter() - w0)
+            total += done
+            row += (phase + done) // save_every
+            phase = (phase + done) % save_every
+            self.t = t0 + total * self.dt
+            self.steps += done
+            if st == integ.HOOK:
+                self._raise_hook_error(total)
+            if st != integ.OK:
+                self._raise_diverged(st, total)
+            if total >= n_steps:
+                return total
 
     def step(self):
         """One step."""

@@ -4,7 +4,9 @@ On a shared machine another process may occupy a core; the thread-parallel kerne
 slowest thread at every barrier and can run ten times slower than one thread.  :class:`ThreadTuner`
 measures the throughput of each candidate -- the serial kernels, and the parallel kernels with 2 .. n
 threads -- on the chunks of a run, keeps the fastest, and re-measures the others now and then (the load of
-the machine changes).  Systems below :data:`spinertia.lattice.finalized.PARALLEL_MIN_SITES` sites always run
+the machine changes).  A re-measurement is short (about PROBE_SECONDS of work, a few steps taken out of a
+chunk by :meth:`ThreadTuner.steps_for`), and comes after REPROBE_SECONDS of kernel work, not of wall time,
+so that a slow candidate costs at most about 1 % of the run.  Systems below :data:`spinertia.lattice.finalized.PARALLEL_MIN_SITES` sites always run
 serially (thread start-up would dominate).
 """
 from __future__ import annotations
@@ -13,8 +15,10 @@ import time
 
 from ..numerics.jit import get_threads, max_threads, set_threads
 
-#: seconds between re-measurements of the candidates that are not in use
+#: seconds of kernel work between re-measurements of the candidates that are not in use
 REPROBE_SECONDS = 5.0
+#: wall seconds of work that a re-measurement (or a first measurement once another candidate is known) takes
+PROBE_SECONDS = 0.05
 #: a chunk of the chosen candidate this much slower than its record means the load changed (e.g. another
 #: process took a core): its record is replaced and the others are measured again at once
 SLOWDOWN = 1.5
@@ -36,7 +40,8 @@ class ThreadTuner:
             self.candidates = [(False, 1)]
         self.rate = {c: None for c in self.candidates}  # seconds per step (exponential average)
         self.current = self.candidates[-1]
-        self._last_probe = time.perf_counter()
+        self._work = 0.0  # kernel seconds since the last re-measurement
+        self._probing = False
         self._saved = get_threads()
 
     @property
@@ -44,23 +49,34 @@ class ThreadTuner:
         return len(self.candidates) == 1
 
     def choose(self):
-        """The candidate for the next chunk: first each one once, then the fastest, re-probing the others
-        every REPROBE_SECONDS."""
+        """The candidate for the next chunk: first each one once, then the fastest, re-measuring the others
+        after REPROBE_SECONDS of work."""
+        self._probing = False
         for c in self.candidates:
             if self.rate[c] is None:
                 self.current = c
+                self._probing = any(self.rate[k] is not None for k in self.candidates)
                 break
         else:
-            now = time.perf_counter()
-            if now - self._last_probe > REPROBE_SECONDS and not self.fixed:
-                self._last_probe = now
+            if self._work > REPROBE_SECONDS and not self.fixed:
+                self._work = 0.0
                 others = [c for c in self.candidates if c != self.best()]
                 self.current = min(others, key=lambda c: self.rate[c])
+                self._probing = True
             else:
                 self.current = self.best()
         if self.current[0]:
             set_threads(self.current[1])
         return self.current
+
+    def steps_for(self, n_steps):
+        """How many of ``n_steps`` to run with the chosen candidate: all of them, or, for a measurement of a
+        candidate that is not the best, about PROBE_SECONDS of work (the rest goes to the next choice)."""
+        if not self._probing:
+            return n_steps
+        known = [r for r in self.rate.values() if r is not None]
+        r = self.rate[self.current] or min(known)
+        return int(max(1, min(n_steps, PROBE_SECONDS / max(r, 1e-12))))
 
     def best(self):
         known = [c for c in self.candidates if self.rate[c] is not None]
@@ -79,6 +95,8 @@ class ThreadTuner:
         if steps <= 0 or seconds <= 0:
             return
         r = seconds / steps
+        if not self._probing:
+            self._work += seconds  # work of the chosen candidate: the clock of the re-measurements
         old = self.rate[candidate]
         if old is not None and r > SLOWDOWN * old and not self.fixed:
             self.rate = {c: (r if c == candidate else None) for c in self.candidates}
