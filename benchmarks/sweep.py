@@ -153,7 +153,8 @@ def main(argv=None):
     medians = {name: 1e3 * float(np.median(ds["point_seconds"].values)) for name, ds in results.items()}
     print("median compute per point on the workers: "
           + ", ".join(f"{name} {ms:.1f} ms" for name, ms in medians.items())
-          + " (more than serial: the workers did not get a core each)")
+          + (" (more than serial: the workers did not get a core each)"
+             if max(medians.values()) > 1.15 * medians.get("serial", float("inf")) else ""))
     print(f"load average (1 min) before / after: {load0:.2f} / {os.getloadavg()[0]:.2f} on {cores} cores")
     print(f"{'executor':>8}  {'workers':>7}  {'wall [s]':>9}  {'points/s':>9}  {'speedup':>8}  {'efficiency':>10}  "
           f"{'start-up [s]':>12}  {'overhead/task [ms]':>18}")
