@@ -310,7 +310,9 @@ def _write_state_file(scenario, traj, out):
 
     state_file = out / ("final.ovf" if traj.complete else "last.ovf")
     spins = traj.model.spins(traj.Y[-1])
-    spins = spins / np.linalg.norm(spins, axis=1, keepdims=True)  # rk4 keeps |m| = 1 only to its tolerance
+    norm = np.linalg.norm(spins, axis=1, keepdims=True)
+    if np.abs(norm - 1).max() > 1e-12:  # rk4 keeps |m| = 1 only to its tolerance (coupled runs)
+        spins = spins / norm
     write_spins(state_file, spins, scenario.system.size,
                 step=tuple(float(x) for x in np.linalg.norm(scenario.system.lattice.vectors, axis=1)))
     if traj.complete and (out / "last.ovf").exists():
