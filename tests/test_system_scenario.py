@@ -159,6 +159,9 @@ BASE = {"lattice": "square", "a": "3 A", "mu": "2 muB"}
 
 
 @pytest.mark.parametrize("table,match", [
+    ({**BASE, "gamma": 1e300}, r"system.gamma = 1e\+300 rad/\(s T\) is outside the plausible range"),
+    ({**BASE, "gamma": {"A": 1.0}}, r"system.gamma.A = 1.0 rad/\(s T\) is outside the plausible range"),
+    ({"gamma": 2.0}, r"system.gamma = 2.0 rad/\(s T\) is outside"),
     ({**BASE, "lattise": 1}, r"unknown key 'lattise' in \[system\]; did you mean 'lattice'\? Allowed keys: lattice"),
     ({**BASE, "exchange": [{"J": 1e-21, "shel": 1}]},
      r"unknown key 'shel' in \[system.exchange\[0\]\]; did you mean 'shell'\? Allowed keys: J, shell, bonds, between"),

@@ -67,27 +67,34 @@ class _Interrupts:
     def __init__(self):
         self.flag = False
         self._old = None
+        self._installed = False
 
     def __enter__(self):
         import signal
         import threading
 
         if threading.current_thread() is threading.main_thread():
-            self._old = signal.getsignal(signal.SIGINT)
+            old = signal.getsignal(signal.SIGINT)
+            if old == signal.SIG_IGN:  # Ctrl-C ignored here (a worker process): leave it so
+                return self
+            self._old = old
 
             def handler(signum, frame):
-                if self.flag or not callable(self._old):
+                if self.flag:
                     raise KeyboardInterrupt
                 self.flag = True
 
             signal.signal(signal.SIGINT, handler)
+            self._installed = True
         return self
 
     def __exit__(self, *exc):
-        if self._old is not None:
+        if self._installed:
             import signal
 
-            signal.signal(signal.SIGINT, self._old)
+            self._installed = False
+            # None: a handler not installed from Python; the default one is the closest to restore
+            signal.signal(signal.SIGINT, signal.default_int_handler if self._old is None else self._old)
         return False
 
 

@@ -556,13 +556,26 @@ def _macrospin(table):
                          "or a [system.lattice] table with vectors and basis); without them [system] describes a "
                          "macrospin (docs/scenario.md)")
     check_keys(table, "system", SYSTEM_SCHEMA["system(macrospin)"])
-    gamma = number(table.get("gamma", GAMMA_ELECTRON), "system.gamma", positive=True)
+    gamma = _gamma(table.get("gamma", GAMMA_ELECTRON), "system.gamma")
     kwargs = {"gamma": gamma}
     if "mu" in table:
         kwargs["mu"] = quantity(table["mu"], "moment", "system.mu", positive=True)
     builder = _in_context("system", Macrospin, **kwargs)
     _add_terms(builder, table, _MACROSPIN_TERMS, _MACROSPIN_BUILDERS, "(macrospin)")
     return builder
+
+
+#: plausible |gamma| in rad/(s T): nuclear moments (~1e7) to electrons (1.76e11), with room on both sides
+GAMMA_RANGE = (1e3, 1e14)
+
+
+def _gamma(value, where):
+    """A gyromagnetic ratio in rad/(s T), checked for plausibility (the scenario is SI: 1.76e11 for an electron)."""
+    g = number(value, where, positive=True)
+    if not GAMMA_RANGE[0] <= g <= GAMMA_RANGE[1]:
+        raise InputError(f"{where} = {value!r} rad/(s T) is outside the plausible range {GAMMA_RANGE[0]:g} .. "
+                         f"{GAMMA_RANGE[1]:g} (electron: 1.76085963023e11); scenario files are SI")
+    return g
 
 
 def build_system(table: dict) -> System:
@@ -586,7 +599,7 @@ def build_system(table: dict) -> System:
     mu = _per_sublattice(require(table, "mu", "system"),
                          lambda v, w: quantity(v, "moment", w, positive=True), "system.mu", names)
     gamma = _per_sublattice(table.get("gamma", GAMMA_ELECTRON),
-                            lambda v, w: number(v, w, positive=True), "system.gamma", names)
+                            _gamma, "system.gamma", names)
     for key, val in (("mu", mu), ("gamma", gamma)):
         if isinstance(val, dict) and set(val) != set(names):
             raise InputError(f"system.{key}: no value for sublattice(s) {sorted(set(names) - set(val))}; give "
