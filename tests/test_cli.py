@@ -95,9 +95,21 @@ def _interrupting(monkeypatch, after_calls, action):
     return calls
 
 
-def test_ctrl_c_keeps_the_chunk_in_progress_then_resume(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def live_ctrl_c():
+    """SIGINT handled as in a terminal: a test process started in the background by a non-interactive shell
+    inherits SIGINT ignored (and a run there leaves it ignored: Ctrl-C cannot reach it)."""
+    import signal
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def test_ctrl_c_keeps_the_chunk_in_progress_then_resume(tmp_path, monkeypatch, capsys, live_ctrl_c):
     """SIGINT arrives while a compiled chunk runs: the chunk completes, its samples are saved, the run stops
     with exit 130, and --resume gives the uninterrupted result."""
+    import os
     import signal
 
     scenario = write(tmp_path, LONG_LLG)
@@ -107,10 +119,7 @@ def test_ctrl_c_keeps_the_chunk_in_progress_then_resume(tmp_path, monkeypatch, c
     def sigint_during(real, args, calls):
         out = real(*args)
         calls["outputs"].append((args[7] + args[5]) // args[6])
-        # Ctrl-C when the compiled call has returned: the installed SIGINT handler, called synchronously (a
-        # self-sent os.kill reaches a multi-threaded process asynchronously, which made this test depend on
-        # timing in the full suite)
-        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        os.kill(os.getpid(), signal.SIGINT)  # delivered when the compiled call has returned
         return out
 
     with monkeypatch.context() as mp:
@@ -253,3 +262,27 @@ def test_reproduce_calls_run_reproduce(tmp_path, monkeypatch, capsys):
     assert seen["quick"] is False and seen["papers"] == list(mod.available_papers())  # default: every paper
     seen["pass"] = False  # a failed check must give a non-zero exit code
     assert main(["reproduce", "--out", str(tmp_path / "r3"), "--no-progress"]) != 0
+
+
+def test_a_run_where_ctrl_c_is_ignored_leaves_it_ignored():
+    """A sweep worker (or a background job) ignores SIGINT: a run there keeps ignoring it, and a run in a
+    terminal gets its stop-after-this-chunk handler and restores the previous one."""
+    import signal
+
+    from spinertia.dynamics.simulate import _Interrupts
+
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _Interrupts():
+            assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with _Interrupts() as it:
+            handler = signal.getsignal(signal.SIGINT)
+            handler(signal.SIGINT, None)  # the first Ctrl-C only sets the flag
+            assert it.flag
+            with pytest.raises(KeyboardInterrupt):
+                handler(signal.SIGINT, None)  # the second interrupts at once
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, old)
