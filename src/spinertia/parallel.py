@@ -212,17 +212,17 @@ def shippable(fn):
     script, a notebook) pickle by reference but do not exist in a spawned worker: they travel by value too."""
     import pickle
 
-    try:
-        if getattr(fn, "__module__", None) == "__main__":
-            raise TypeError("defined in __main__")
-        pickle.dumps(fn)
-        return fn
-    except Exception:
+    if getattr(fn, "__module__", None) != "__main__":
         try:
-            return _Pickled(fn)
-        except ImportError:
-            raise InputError("the function to run on the workers cannot be pickled (a lambda or a local function); "
-                             "define it at module level or install cloudpickle") from None
+            pickle.dumps(fn)
+            return fn
+        except Exception:
+            pass
+    try:
+        return _Pickled(fn)
+    except ImportError:
+        raise InputError("the function to run on the workers cannot be pickled (a lambda or a local function); "
+                         "define it at module level or install cloudpickle") from None
 
 
 class LocalExecutor(Executor):

@@ -6,7 +6,8 @@ measures the throughput of each candidate -- the serial kernels, and the paralle
 threads -- on the chunks of a run, keeps the fastest, and re-measures the others now and then (the load of
 the machine changes).  A re-measurement is short (about PROBE_SECONDS of work, a few steps taken out of a
 chunk by :meth:`ThreadTuner.steps_for`), and comes after REPROBE_SECONDS of kernel work, not of wall time,
-so that a slow candidate costs at most about 1 % of the run.  Systems below :data:`spinertia.lattice.finalized.PARALLEL_MIN_SITES` sites always run
+so that a slow candidate costs at most about 1 % of the run.  Systems below
+:data:`spinertia.lattice.finalized.PARALLEL_MIN_SITES` sites always run
 serially (thread start-up would dominate).
 """
 from __future__ import annotations
@@ -98,12 +99,10 @@ class ThreadTuner:
         if not self._probing:
             self._work += seconds  # work of the chosen candidate: the clock of the re-measurements
         old = self.rate[candidate]
-        if old is not None and r > SLOWDOWN * old and not self.fixed:
-            self.rate = {c: (r if c == candidate else None) for c in self.candidates}
-        elif old is None or r * SLOWDOWN < old:  # first measurement, or the load went away: no averaging
-            self.rate[candidate] = r
-        else:
-            self.rate[candidate] = 0.5 * (old + r)
+        changed = old is None or r > SLOWDOWN * old or r * SLOWDOWN < old  # the load changed: no averaging
+        if changed and old is not None and r > old and not self._probing and not self.fixed:
+            self.rate = {c: None for c in self.candidates}  # slower where it runs: measure the others again
+        self.rate[candidate] = r if changed else 0.5 * (old + r)
 
     def restore(self):
         set_threads(self._saved)

@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import InputError
 from ..units import parse_quantity
 from . import schema
-from .electron_scenario import _energy_t, _leads
+from .electron_scenario import _energy_t, _leads, tight_binding
 from .validate import check_keys, choice, number, require
 from .validate import table as as_table
 
@@ -123,21 +123,11 @@ def build_coupling(electrons, spin_system, initial_spins=None, base_path=None):
         Description (units, gates, leads) for the result file.
     """
     from ..coupled import TERMS, ElectronCoupling, PumpingSolver
-    from ..electrons import ElectronUnits, TightBinding
 
     el = as_table(electrons, "electrons")
     check_keys(el, "electrons", SCHEMA["electrons"])
     sysm = getattr(spin_system, "system", spin_system)
-    units = ElectronUnits(number(el.get("hopping_eV", 1.0), "electrons.hopping_eV", positive=True))
-    orbitals = int(number(el.get("orbitals", 1), "electrons.orbitals", positive=True))
-    periodic = (False,) + tuple(sysm.periodic[1:])
-    tb = TightBinding(sysm.lattice, sysm.size, periodic=periodic, orbitals=orbitals,
-                      hopping=number(el.get("hopping", 1.0), "electrons.hopping"))
-    if "onsite" in el:
-        tb.add_onsite(_energy_t(el["onsite"], "electrons.onsite", units))
-    if el.get("rashba", 0.0):
-        tb.add_rashba(_energy_t(el["rashba"], "electrons.rashba", units))
-    J = _energy_t(require(el, "exchange", "electrons"), "electrons.exchange", units)
+    units, tb, J = tight_binding(el, sysm)
     m0 = np.zeros((tb.n_sites, 3))
     m0[:, 2] = 1.0
     if initial_spins is not None:

@@ -55,7 +55,7 @@ from .validate import check_keys, choice, number, quantity, read_toml, require
 from .validate import table as as_table
 from .system_scenario import build_system
 
-__all__ = ["ElectronScenario", "load_electron_scenario", "electron_scenario_from_dict", "QUANTITIES"]
+__all__ = ["ElectronScenario", "load_electron_scenario", "electron_scenario_from_dict", "tight_binding", "QUANTITIES"]
 
 QUANTITIES = ("alpha", "inertia", "eta", "alpha_omega", "btb", "pairs", "torques", "adiabatic")
 
@@ -169,10 +169,26 @@ def _leads(table, fsys):
     return 2
 
 
-def electron_scenario_from_dict(raw, path=None) -> ElectronScenario:
-    """Validate a parsed TOML document (see the module docstring)."""
+def tight_binding(el, sysm):
+    """The electrons of an ``[electrons]`` table on the sites of the spin System ``sysm`` (open along the first
+    lattice vector, where the leads attach): ``(units, TightBinding with hopping, on-site and Rashba terms,
+    exchange J in units of t)``.  Shared by ``spinertia electrons`` and the coupled runs."""
     from ..electrons import ElectronUnits, TightBinding
 
+    units = ElectronUnits(number(el.get("hopping_eV", 1.0), "electrons.hopping_eV", positive=True))
+    orbitals = int(number(el.get("orbitals", 1), "electrons.orbitals", positive=True))
+    periodic = (False,) + tuple(sysm.periodic[1:])
+    tb = TightBinding(sysm.lattice, sysm.size, periodic=periodic, orbitals=orbitals,
+                      hopping=number(el.get("hopping", 1.0), "electrons.hopping"))
+    if "onsite" in el:
+        tb.add_onsite(_energy_t(el["onsite"], "electrons.onsite", units))
+    if el.get("rashba", 0.0):
+        tb.add_rashba(_energy_t(el["rashba"], "electrons.rashba", units))
+    return units, tb, _energy_t(require(el, "exchange", "electrons"), "electrons.exchange", units)
+
+
+def electron_scenario_from_dict(raw, path=None) -> ElectronScenario:
+    """Validate a parsed TOML document (see the module docstring)."""
     raw = as_table(raw, "")
     check_keys(raw, "", SCHEMA[""])
     meta = as_table(raw.get("meta", {}), "meta")
@@ -180,19 +196,10 @@ def electron_scenario_from_dict(raw, path=None) -> ElectronScenario:
     sysm = build_system(require(raw, "system", ""))
     el = as_table(require(raw, "electrons", ""), "electrons")
     check_keys(el, "electrons", SCHEMA["electrons"])
-    units = ElectronUnits(number(el.get("hopping_eV", 1.0), "electrons.hopping_eV", positive=True))
-    orbitals = int(number(el.get("orbitals", 1), "electrons.orbitals", positive=True))
-    periodic = (False,) + tuple(sysm.periodic[1:])
     notes = []
     if sysm.periodic[0]:
         notes.append("the transport direction (first lattice vector) is open for the electrons (leads)")
-    tb = TightBinding(sysm.lattice, sysm.size, periodic=periodic, orbitals=orbitals,
-                      hopping=number(el.get("hopping", 1.0), "electrons.hopping"))
-    if "onsite" in el:
-        tb.add_onsite(_energy_t(el["onsite"], "electrons.onsite", units))
-    if el.get("rashba", 0.0):
-        tb.add_rashba(_energy_t(el["rashba"], "electrons.rashba", units))
-    J = _energy_t(require(el, "exchange", "electrons"), "electrons.exchange", units)
+    units, tb, J = tight_binding(el, sysm)
     tex = _texture(el.get("texture", {}), tb.geometry, path)
     tb.set_exchange(J, tex)
     fsys = tb.finalized()
