@@ -34,8 +34,11 @@ def test_llg_magnetic_energy_never_increases(m0, a):
 @settings(max_examples=25, deadline=None)
 @given(amp=st.floats(0.1, 5), W=st.floats(0.0, 20), lam=st.floats(0.2, 3), w=st.floats(-10, 10))
 def test_kernel_transform_equals_numerical_integral(amp, W, lam, w):
-    """Retarded transform chi(omega) against trapezoidal quadrature of chi(t) e^{i omega t}."""
+    """Retarded transform chi(omega) against Simpson quadrature of chi(t) e^{i omega t} (the trapezoid rule's
+    h^2 f'(0) / 12 error reached 1.3e-6 for amp = 4, W = 16, lam = 0.2, above the tolerance)."""
+    from scipy.integrate import simpson
+
     k = ExponentialSumKernel([-1j * amp], [complex(-lam, W)])
     t = np.linspace(0, 40 / lam, 400001)
-    num = np.trapezoid(k(t) * np.exp(1j * w * t), t)
+    num = simpson(k(t) * np.exp(1j * w * t), x=t)
     assert abs(k.fourier(w) - num) < 1e-6 * (1 + abs(num))
